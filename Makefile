@@ -1,0 +1,38 @@
+# The two commands a user types on a fresh clone are `make demo` and `make test`;
+# each builds or refreshes .venv by itself.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test check bench emulator clean help
+
+help:  ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+demo: $(STAMP)  ## run the main job on the embedded defaults
+	$(BIN)/zoombridge demo
+
+test: $(STAMP)  ## run the test suite
+	$(BIN)/python -m pytest
+
+check: $(STAMP)  ## format, lint, type-check and check the architecture
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+bench: $(STAMP)  ## measure emulator throughput and client rate pacing
+	$(BIN)/python -m bench
+
+emulator: $(STAMP)  ## start the Zoom emulator on 127.0.0.1:9000
+	$(BIN)/zoombridge emulator --host 127.0.0.1 --port 9000 --scenario demo --seed 1
+
+clean:  ## remove the virtualenv and caches
+	rm -rf $(VENV) .mypy_cache .ruff_cache build src/*.egg-info
