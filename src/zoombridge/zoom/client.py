@@ -1,0 +1,380 @@
+"""ZoomClient: one account's authenticated, paced, retrying door to Zoom's REST API.
+
+The send path gives each concern one method:
+
+    request -> _send_with_retry    rate budget, 429 back-off, retries of retriable failures
+            -> _send_authorized    bearer token, one refresh-and-retry on 401
+            -> _send_once          timeout, transport errors, rate headers, logging
+
+The HTTP transport is the seam: pass `transport=` or `mounts=` (e.g. `httpx.ASGITransport` over
+the emulator) and the client talks to that instead of the network. Tokens travel only in the
+Authorization header and are never logged.
+"""
+
+from __future__ import annotations
+
+import json as jsonlib
+import logging
+import random
+from collections.abc import AsyncIterator, Hashable, Mapping
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from zoombridge.clock import Clock, SystemClock
+from zoombridge.errors import (
+    DailyLimitReached,
+    HostDailyLimitReached,
+    NotMediaError,
+    RateLimited,
+    TransportError,
+    ZoomServerError,
+)
+from zoombridge.zoom.auth import AccessToken, ServerToServerTokens, TokenSource
+from zoombridge.zoom.download import Download, open_download
+from zoombridge.zoom.endpoints import Endpoint
+from zoombridge.zoom.errormap import error_from_response
+from zoombridge.zoom.pagination import paginate
+from zoombridge.zoom.ratelimit import Category, Family, Plan, RateBudget
+
+__all__ = ["DEFAULT_API_URL", "DEFAULT_OAUTH_URL", "ZoomClient"]
+
+log = logging.getLogger("zoombridge.zoom")
+
+DEFAULT_API_URL = "https://api.zoom.us/v2"
+DEFAULT_OAUTH_URL = "https://zoom.us"
+IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "PATCH"})
+Params = Mapping[str, str | int | bool | None]
+
+
+def default_timeout(seconds: float) -> httpx.Timeout:
+    """Every phase bounded: a dead peer is noticed within `seconds`, never a hang."""
+    return httpx.Timeout(seconds, connect=min(10.0, seconds))
+
+
+class ZoomClient:
+    """Async client for one Zoom account. Use it as `async with ZoomClient(...) as zoom:`."""
+
+    def __init__(
+        self,
+        *,
+        account_id: str = "",
+        client_id: str = "",
+        client_secret: str = "",
+        tokens: TokenSource | None = None,
+        api_url: str = DEFAULT_API_URL,
+        oauth_url: str = DEFAULT_OAUTH_URL,
+        plan: Plan = "pro",
+        proxy: str | None = None,
+        timeout: float = 30.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+        mounts: Mapping[str, httpx.AsyncBaseTransport | None] | None = None,
+        clock: Clock | None = None,
+        budget: RateBudget | None = None,
+        max_attempts: int = 5,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.clock = clock or SystemClock()
+        self.budget = budget or RateBudget(plan, clock=self.clock)
+        self.max_attempts = max_attempts
+        self._rng = rng or random.Random()  # noqa: S311 - back-off jitter
+        self._api_path = urlsplit(api_url).path.rstrip("/")
+        self._api_url = api_url.rstrip("/")
+        self._timeout = default_timeout(timeout)
+        self.http = httpx.AsyncClient(
+            transport=transport,
+            mounts=dict(mounts) if mounts else None,
+            proxy=proxy,
+            timeout=self._timeout,
+            headers={"User-Agent": "zoombridge", "Accept": "application/json"},
+        )
+        if tokens is None:
+            tokens = ServerToServerTokens(
+                self.http,
+                oauth_url=oauth_url,
+                account_id=account_id,
+                client_id=client_id,
+                client_secret=client_secret,
+                clock=self.clock,
+            )
+        self.tokens = tokens
+
+    async def __aenter__(self) -> ZoomClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    def api_base(self, token: AccessToken) -> str:
+        """Zoom's regional host from the token, if it named one, with our API path."""
+        if token.api_url:
+            return token.api_url.rstrip("/") + self._api_path
+        return self._api_url
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        category: Category,
+        family: Family = "meetings",
+        params: Params | None = None,
+        json: Any = None,
+        host: str | None = None,
+    ) -> Any:
+        """Call `method path` (path under /v2, ids already encoded); return the parsed JSON.
+
+        `host` marks a meeting/webinar create or update for that host, which counts against
+        Zoom's 100-a-day per-host limit. A 204 answer returns None.
+        """
+        if host is not None:
+            self.budget.acquire_host_write(host)
+        clean = {k: _param(v) for k, v in (params or {}).items() if v is not None}
+        response = await self._send_with_retry(method, path, category, family, clean, json, host)
+        if response.status_code == 204 or not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            raise ZoomServerError(
+                f"Zoom {method} {path} answered {response.status_code} with a body that is "
+                "not JSON; retrying later",
+                status=response.status_code,
+                method=method,
+                path=path,
+            ) from None
+
+    def paginate(
+        self,
+        path: str,
+        items_key: str,
+        *,
+        category: Category,
+        family: Family = "meetings",
+        params: Params | None = None,
+        page_size: int = 300,
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Every item of a paged list, restarting the walk if a page token expires."""
+        base = dict(params or {})
+        base["page_size"] = page_size
+
+        async def fetch(token: str | None) -> dict[str, Any]:
+            page = await self.request(
+                "GET",
+                path,
+                category=category,
+                family=family,
+                params={**base, "next_page_token": token},
+            )
+            return page if isinstance(page, dict) else {}
+
+        return paginate(fetch, items_key, item_key=_item_identity)
+
+    async def call(
+        self,
+        endpoint: Endpoint,
+        *,
+        params: Params | None = None,
+        json: Any = None,
+        host: str | None = None,
+        **ids: str | int,
+    ) -> Any:
+        """Call one endpoint of the table, filling its path ids."""
+        return await self.request(
+            endpoint.method,
+            endpoint.path(**ids),
+            category=endpoint.category,
+            family=endpoint.family,
+            params=params,
+            json=json,
+            host=host,
+        )
+
+    def pages(
+        self,
+        endpoint: Endpoint,
+        items_key: str,
+        *,
+        params: Params | None = None,
+        page_size: int = 300,
+        **ids: str | int,
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Every item of one paged endpoint of the table."""
+        return self.paginate(
+            endpoint.path(**ids),
+            items_key,
+            category=endpoint.category,
+            family=endpoint.family,
+            params=params,
+            page_size=page_size,
+        )
+
+    @asynccontextmanager
+    async def download(
+        self,
+        url: str,
+        *,
+        bearer: str | None = None,
+        offset: int = 0,
+        expected_extension: str | None = None,
+    ) -> AsyncIterator[Download]:
+        """Open a recording download (Bearer header, redirects followed, error pages refused).
+
+        `bearer` is a download_access_token or webhook download_token; without it the
+        account's access token is used, refreshed once if Zoom answers with an error page.
+        """
+        token = None if bearer else await self.tokens.token()
+        async with AsyncExitStack() as stack:
+            try:
+                download = await stack.enter_async_context(
+                    open_download(
+                        self.http, url, bearer or _value(token), offset, expected_extension
+                    )
+                )
+            except NotMediaError:
+                if token is None:
+                    raise
+                # Zoom answers an expired token with an HTML page: one fresh token, one retry.
+                await self.tokens.invalidate(token)
+                fresh = await self.tokens.token()
+                download = await stack.enter_async_context(
+                    open_download(self.http, url, fresh.value, offset, expected_extension)
+                )
+            yield download
+
+    async def _send_with_retry(
+        self,
+        method: str,
+        path: str,
+        category: Category,
+        family: Family,
+        params: dict[str, str],
+        body: Any,
+        host: str | None,
+    ) -> httpx.Response:
+        attempt = 0
+        while True:
+            attempt += 1
+            await self.budget.acquire(category, family)
+            try:
+                return await self._send_authorized(
+                    method, path, category, family, params, body, host
+                )
+            except HostDailyLimitReached as exc:
+                self.budget.pause_host(exc.host, exc.resume_at)
+                raise
+            except DailyLimitReached as exc:
+                self.budget.pause_daily(category, exc.resume_at, "Zoom answered 429", family)
+                raise
+            except RateLimited as exc:
+                wait = exc.retry_after if exc.retry_after is not None else self._backoff(attempt)
+                self.budget.hold(category, wait, family)
+                if attempt >= self.max_attempts:
+                    raise
+                log.info(
+                    "429 from Zoom on %s %s; holding %s for %.1fs", method, path, category, wait
+                )
+            except (ZoomServerError, TransportError) as exc:
+                if attempt >= self.max_attempts or not _retry_allowed(method, exc):
+                    raise
+                wait = self._backoff(attempt)
+                log.info("%s; retry %d in %.1fs", exc, attempt, wait)
+                await self.clock.sleep(wait)
+
+    async def _send_authorized(
+        self,
+        method: str,
+        path: str,
+        category: Category,
+        family: Family,
+        params: dict[str, str],
+        body: Any,
+        host: str | None,
+    ) -> httpx.Response:
+        token = await self.tokens.token()
+        response = await self._send_once(method, path, token, category, family, params, body)
+        if response.status_code == 401:
+            # An expired or revoked token (124): get a new one, once.
+            await self.tokens.invalidate(token)
+            token = await self.tokens.token()
+            response = await self._send_once(method, path, token, category, family, params, body)
+        if response.status_code >= 400:
+            raise error_from_response(response, method, path, self.clock.now(), host)
+        return response
+
+    async def _send_once(
+        self,
+        method: str,
+        path: str,
+        token: AccessToken,
+        category: Category,
+        family: Family,
+        params: dict[str, str],
+        body: Any,
+    ) -> httpx.Response:
+        url = self.api_base(token) + path
+        headers = {"Authorization": f"Bearer {token.value}"}
+        content = None
+        if body is not None:
+            content = jsonlib.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        started = self.clock.monotonic()
+        try:
+            response = await self.http.request(
+                method, url, params=params, content=content, headers=headers
+            )
+        except httpx.TransportError as exc:
+            raise _transport_error(exc, method, path) from None
+        self.budget.observe(category, response.headers, family)
+        log.debug(
+            "%s %s -> %d (%.0f ms)",
+            method,
+            path,
+            response.status_code,
+            (self.clock.monotonic() - started) * 1000,
+        )
+        return response
+
+    def _backoff(self, attempt: int) -> float:
+        base: float = min(30.0, 0.5 * 2 ** (attempt - 1))
+        return base * (0.5 + self._rng.random() / 2)
+
+
+def _retry_allowed(method: str, exc: Exception) -> bool:
+    """5xx and lost answers are retried only where repeating the call cannot duplicate it."""
+    if method in IDEMPOTENT:
+        return True
+    return isinstance(exc, TransportError) and not exc.request_sent
+
+
+def _transport_error(exc: httpx.TransportError, method: str, path: str) -> TransportError:
+    not_sent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+    return TransportError(
+        f"no answer from Zoom for {method} {path}: {type(exc).__name__}; retrying later",
+        method=method,
+        path=path,
+        request_sent=not not_sent,
+    )
+
+
+def _param(value: str | int | bool) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _value(token: AccessToken | None) -> str:
+    assert token is not None
+    return token.value
+
+
+def _item_identity(item: dict[str, Any]) -> Hashable:
+    for key in ("uuid", "id", "call_id", "email"):
+        if item.get(key) not in (None, ""):
+            return (key, str(item[key]))
+    return ("json", jsonlib.dumps(item, sort_keys=True))

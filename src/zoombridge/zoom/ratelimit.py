@@ -1,0 +1,271 @@
+"""Zoom's rate limits, kept on our side so that we pace instead of tripping them.
+
+Zoom limits each *account* per "rate limit label" (category) and plan; Zoom Phone has its own
+table. Heavy and Resource-intensive calls also share a daily cap, and every host may create or
+update at most 100 meetings/webinars per UTC day. `RateBudget` paces each category to a little
+under Zoom's rate, counts the daily quotas, and pauses a category until 00:00 UTC when Zoom says
+a daily quota is spent. Share one `RateBudget` between clients on the same account.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from enum import StrEnum
+from typing import Literal
+
+from zoombridge.clock import Clock, SystemClock, next_utc_midnight
+from zoombridge.errors import DailyLimitReached, HostDailyLimitReached
+
+__all__ = [
+    "Category",
+    "Family",
+    "Plan",
+    "RateBudget",
+    "parse_retry_after",
+]
+
+log = logging.getLogger("zoombridge.zoom.ratelimit")
+
+Plan = Literal["free", "pro", "business"]
+Family = Literal["meetings", "phone"]
+
+
+class Category(StrEnum):
+    LIGHT = "Light"
+    MEDIUM = "Medium"
+    HEAVY = "Heavy"
+    RESOURCE_INTENSIVE = "Resource-intensive"
+
+
+L, M, H, RI = Category.LIGHT, Category.MEDIUM, Category.HEAVY, Category.RESOURCE_INTENSIVE
+
+# Requests per second, from Zoom's rate-limit page (Resource-intensive is per minute there).
+PER_SECOND: dict[Family, dict[Plan, dict[Category, float]]] = {
+    "meetings": {
+        "free": {L: 4, M: 2, H: 1, RI: 10 / 60},
+        "pro": {L: 30, M: 20, H: 10, RI: 10 / 60},
+        "business": {L: 80, M: 60, H: 40, RI: 20 / 60},
+    },
+    # Zoom Phone needs a paid plan; a "free" setting gets the Pro table.
+    "phone": {
+        "free": {L: 20, M: 10, H: 5, RI: 5 / 60},
+        "pro": {L: 20, M: 10, H: 5, RI: 5 / 60},
+        "business": {L: 40, M: 20, H: 10, RI: 10 / 60},
+    },
+}
+
+# Daily quotas. A tuple of categories shares one counter.
+DAILY: dict[Family, dict[Plan, dict[tuple[Category, ...], int]]] = {
+    "meetings": {
+        "free": {(L,): 6_000, (M,): 2_000, (H,): 1_000, (RI,): 30_000},
+        "pro": {(H, RI): 30_000},
+        "business": {(H, RI): 60_000},
+    },
+    "phone": {
+        "free": {(H, RI): 15_000},
+        "pro": {(H, RI): 15_000},
+        "business": {(H, RI): 30_000},
+    },
+}
+
+HOST_WRITES_PER_DAY = 100
+
+
+def parse_retry_after(value: str | None, now: datetime) -> datetime | None:
+    """When to try again, from a Retry-After header in any form Zoom has used.
+
+    Accepts delta seconds (`"2"`), an HTTP-date (`"Wed, 21 Oct 2026 07:28:00 GMT"`) and an
+    ISO-8601 datetime (`"2020-05-31T00:00:00Z"`, Zoom's daily-limit form). None if unreadable.
+    """
+    if not value or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        pass
+    else:
+        return now + timedelta(seconds=max(0.0, seconds)) if seconds == seconds else None
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+@dataclass
+class _Pacer:
+    """Spaces calls evenly at `rate` per second; `hold_until` stops everyone after a 429."""
+
+    rate: float
+    next_slot: float = 0.0
+
+    def reserve(self, now: float) -> float:
+        """Reserve the next slot; return how long the caller must wait for it."""
+        slot = max(now, self.next_slot)
+        self.next_slot = slot + 1.0 / self.rate
+        return slot - now
+
+    def hold(self, until: float) -> None:
+        self.next_slot = max(self.next_slot, until)
+
+
+@dataclass
+class _DayCounter:
+    day: date | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def bump(self, key: str, today: date) -> int:
+        if self.day != today:
+            self.day, self.counts = today, {}
+        self.counts[key] = self.counts.get(key, 0) + 1
+        return self.counts[key]
+
+    def get(self, key: str, today: date) -> int:
+        return self.counts.get(key, 0) if self.day == today else 0
+
+
+class RateBudget:
+    """Per-account pacing and daily quotas for one plan.
+
+    `safety` keeps pacing a little under Zoom's published rate, so that clock skew between us
+    and Zoom never turns into a 429.
+    """
+
+    def __init__(self, plan: Plan = "pro", *, clock: Clock | None = None, safety: float = 0.95):
+        if not 0 < safety <= 1:
+            raise ValueError("safety must be in (0, 1]")
+        self.plan: Plan = plan
+        self._clock = clock or SystemClock()
+        self._safety = safety
+        self._pacers: dict[tuple[Family, Category], _Pacer] = {}
+        self._days = _DayCounter()
+        self._paused: dict[tuple[Family, Category], tuple[datetime, str]] = {}
+        self._paused_hosts: dict[str, datetime] = {}
+
+    def rate(self, category: Category, family: Family = "meetings") -> float:
+        """The paced rate in calls per second for this category."""
+        return self._pacer(family, category).rate
+
+    async def acquire(self, category: Category, family: Family = "meetings") -> None:
+        """Wait for this category's next slot; raise DailyLimitReached if its quota is spent."""
+        self._check_paused(family, category)
+        self._count_daily(family, category)
+        wait = self._pacer(family, category).reserve(self._clock.monotonic())
+        if wait > 0:
+            await self._clock.sleep(wait)
+
+    def acquire_host_write(self, host: str) -> None:
+        """Count one meeting/webinar create or update for `host` (Zoom allows 100 a day)."""
+        now = self._clock.now()
+        paused = self._paused_hosts.get(host.lower())
+        if paused and paused > now:
+            raise _host_limit(host, paused)
+        count = self._days.bump(f"host:{host.lower()}", now.date())
+        if count > HOST_WRITES_PER_DAY:
+            raise _host_limit(host, next_utc_midnight(now))
+
+    def host_writes_today(self, host: str) -> int:
+        now = self._clock.now()
+        return self._days.get(f"host:{host.lower()}", now.date())
+
+    def hold(self, category: Category, seconds: float, family: Family = "meetings") -> None:
+        """After a per-second 429: nobody in this category sends for `seconds`."""
+        self._pacer(family, category).hold(self._clock.monotonic() + max(0.0, seconds))
+
+    def pause_daily(
+        self, category: Category, until: datetime | None, reason: str, family: Family = "meetings"
+    ) -> datetime:
+        """Zoom said the daily quota is spent: stop sending in the categories that share it."""
+        now = self._clock.now()
+        resume = until if until and until > now else next_utc_midnight(now)
+        for cat in self._sharing(family, category):
+            self._paused[(family, cat)] = (resume, reason)
+        log.warning(
+            "Zoom daily limit for %s %s calls reached; paused until %s UTC",
+            family,
+            category.value,
+            resume.strftime("%Y-%m-%d %H:%M"),
+        )
+        return resume
+
+    def pause_host(self, host: str, until: datetime | None = None) -> datetime:
+        now = self._clock.now()
+        resume = until if until and until > now else next_utc_midnight(now)
+        self._paused_hosts[host.lower()] = resume
+        return resume
+
+    def paused_until(self, category: Category, family: Family = "meetings") -> datetime | None:
+        entry = self._paused.get((family, category))
+        return entry[0] if entry and entry[0] > self._clock.now() else None
+
+    def observe(
+        self, category: Category, headers: Mapping[str, str], family: Family = "meetings"
+    ) -> None:
+        """Learn from Zoom's X-RateLimit-* headers when it sends them."""
+        kind = headers.get("x-ratelimit-type", "").lower()
+        limit = _int_header(headers, "x-ratelimit-limit")
+        remaining = _int_header(headers, "x-ratelimit-remaining")
+        if kind == "qps" and limit:
+            pacer = self._pacer(family, category)
+            pacer.rate = min(pacer.rate, limit * self._safety)
+        if kind == "daily-limit" and remaining == 0:
+            self.pause_daily(category, None, "X-RateLimit-Remaining is 0", family)
+
+    def _pacer(self, family: Family, category: Category) -> _Pacer:
+        key = (family, category)
+        if key not in self._pacers:
+            self._pacers[key] = _Pacer(PER_SECOND[family][self.plan][category] * self._safety)
+        return self._pacers[key]
+
+    def _sharing(self, family: Family, category: Category) -> tuple[Category, ...]:
+        for group in DAILY[family][self.plan]:
+            if category in group:
+                return group
+        return (category,)
+
+    def _check_paused(self, family: Family, category: Category) -> None:
+        entry = self._paused.get((family, category))
+        if entry and entry[0] > self._clock.now():
+            resume, reason = entry
+            raise DailyLimitReached(
+                f"Zoom's daily limit for {category.value} calls is used up ({reason}); "
+                f"zoombridge pauses them until {resume:%Y-%m-%d %H:%M} UTC and resumes then.",
+                category=category.value,
+                resume_at=resume,
+            )
+
+    def _count_daily(self, family: Family, category: Category) -> None:
+        group = self._sharing(family, category)
+        quota = DAILY[family][self.plan].get(group)
+        if quota is None:
+            return
+        now = self._clock.now()
+        key = f"{family}:" + "+".join(c.value for c in group)
+        if self._days.get(key, now.date()) >= quota:
+            self.pause_daily(category, None, f"{quota} calls counted today", family)
+            self._check_paused(family, category)
+        self._days.bump(key, now.date())
+
+
+def _int_header(headers: Mapping[str, str], name: str) -> int | None:
+    try:
+        return int(headers.get(name, ""))
+    except ValueError:
+        return None
+
+
+def _host_limit(host: str, resume: datetime) -> HostDailyLimitReached:
+    return HostDailyLimitReached(
+        f"host {host} is at Zoom's daily limit of {HOST_WRITES_PER_DAY} meeting create/update "
+        f"calls until {resume:%Y-%m-%d %H:%M} UTC; queue the change or pick another host.",
+        host=host,
+        resume_at=resume,
+    )

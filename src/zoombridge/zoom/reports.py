@@ -1,0 +1,147 @@
+"""Past meetings, usage reports, dashboards and the compliance archive (`/archive_files`)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import date, datetime, timedelta
+from typing import Literal
+
+from pydantic import Field
+
+from zoombridge.zoom.client import ZoomClient
+from zoombridge.zoom.endpoints import ENDPOINTS
+from zoombridge.zoom.models import ZoomInt, ZoomModel, ZoomTime
+from zoombridge.zoom.pagination import month_windows
+
+__all__ = [
+    "ArchivedMeeting",
+    "Participant",
+    "PastMeeting",
+    "ReportMeeting",
+    "get_past_meeting",
+    "iter_archived_meetings",
+    "iter_dashboard_meetings",
+    "iter_report_meetings",
+    "list_past_instances",
+    "list_past_participants",
+]
+
+ARCHIVE_WINDOW = timedelta(days=7)
+
+
+class PastMeeting(ZoomModel):
+    uuid: str
+    id: ZoomInt = None
+    host_id: str | None = None
+    topic: str | None = None
+    type: ZoomInt = None
+    start_time: ZoomTime = None
+    end_time: ZoomTime = None
+    duration: ZoomInt = None
+    participants_count: ZoomInt = None
+    user_email: str | None = None
+    user_name: str | None = None
+
+
+class Participant(ZoomModel):
+    id: str | None = None
+    name: str | None = None
+    user_id: str | None = None
+    user_email: str | None = None
+    registrant_id: str | None = None
+    join_time: ZoomTime = None
+    leave_time: ZoomTime = None
+    duration: ZoomInt = None
+    status: str | None = None
+
+
+class ReportMeeting(ZoomModel):
+    uuid: str
+    id: ZoomInt = None
+    topic: str | None = None
+    type: ZoomInt = None
+    start_time: ZoomTime = None
+    end_time: ZoomTime = None
+    duration: ZoomInt = None
+    participants_count: ZoomInt = None
+    user_email: str | None = None
+    user_name: str | None = None
+    has_recording: bool | None = None
+
+
+class ArchivedMeeting(ZoomModel):
+    uuid: str
+    id: ZoomInt = None
+    host_id: str | None = None
+    topic: str | None = None
+    start_time: ZoomTime = None
+    status: str | None = None
+    archive_files: list[dict[str, object]] = Field(default_factory=list)
+
+
+async def get_past_meeting(zoom: ZoomClient, meeting: str | int) -> PastMeeting:
+    return PastMeeting.model_validate(await zoom.call(ENDPOINTS["past_meeting"], meetingId=meeting))
+
+
+async def list_past_instances(
+    zoom: ZoomClient, meeting_id: int | str
+) -> list[tuple[str, datetime | None]]:
+    """(uuid, start_time) of each ended instance of a meeting."""
+    body = await zoom.call(ENDPOINTS["past_instances"], meetingId=meeting_id)
+    instances = []
+    for item in (body or {}).get("meetings", []):
+        start = item.get("start_time")
+        instances.append(
+            (item["uuid"], datetime.fromisoformat(start.replace("Z", "+00:00")) if start else None)
+        )
+    return instances
+
+
+async def list_past_participants(
+    zoom: ZoomClient, meeting: str | int
+) -> AsyncIterator[Participant]:
+    async for item in zoom.pages(ENDPOINTS["past_participants"], "participants", meetingId=meeting):
+        yield Participant.model_validate(item)
+
+
+async def iter_report_meetings(
+    zoom: ZoomClient,
+    user_id: str,
+    start: date,
+    end: date,
+    kind: Literal["past", "pastOne", "pastJoined"] = "past",
+) -> AsyncIterator[ReportMeeting]:
+    """A user's ended meetings (HEAVY; one-month windows, within the last six months)."""
+    for from_, to in month_windows(start, end):
+        params = {"from": from_.isoformat(), "to": to.isoformat(), "type": kind}
+        async for item in zoom.pages(
+            ENDPOINTS["report_user_meetings"], "meetings", params=params, userId=user_id
+        ):
+            yield ReportMeeting.model_validate(item)
+
+
+async def iter_dashboard_meetings(
+    zoom: ZoomClient, start: date, end: date, kind: Literal["live", "past", "pastOne"] = "past"
+) -> AsyncIterator[ReportMeeting]:
+    """Meetings from the dashboard (RESOURCE-INTENSIVE: a few per minute; Business plan)."""
+    for from_, to in month_windows(start, end):
+        params = {"type": kind, "from": from_.isoformat(), "to": to.isoformat()}
+        async for item in zoom.pages(ENDPOINTS["dashboard_meetings"], "meetings", params=params):
+            yield ReportMeeting.model_validate(item)
+
+
+async def iter_archived_meetings(
+    zoom: ZoomClient, start: datetime, end: datetime
+) -> AsyncIterator[ArchivedMeeting]:
+    """Compliance-archived meetings; Zoom allows at most seven days per request."""
+    current = start
+    while current < end:
+        window_end = min(end, current + ARCHIVE_WINDOW)
+        params = {"from": _utc(current), "to": _utc(window_end)}
+        async for item in zoom.pages(ENDPOINTS["archive_files"], "meetings", params=params):
+            yield ArchivedMeeting.model_validate(item)
+        current = window_end
+
+
+def _utc(value: datetime) -> str:
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,129 @@
+"""The client's rate budget: pacing, daily quotas, per-host cap, Retry-After in every form."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from zoombridge.clock import ManualClock
+from zoombridge.errors import DailyLimitReached, HostDailyLimitReached
+from zoombridge.zoom.ratelimit import Category, RateBudget, parse_retry_after
+
+pytestmark = pytest.mark.anyio
+NOW = datetime(2026, 5, 31, 22, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("2", NOW + timedelta(seconds=2)),
+        ("0.5", NOW + timedelta(seconds=0.5)),
+        ("2026-06-01T00:00:00Z", datetime(2026, 6, 1, tzinfo=UTC)),
+        ("2026-06-01T00:00:00+00:00", datetime(2026, 6, 1, tzinfo=UTC)),
+        ("Mon, 01 Jun 2026 00:00:00 GMT", datetime(2026, 6, 1, tzinfo=UTC)),
+        ("-5", NOW),
+    ],
+)
+def test_retry_after_is_read_in_every_form_zoom_has_used(header: str, expected: datetime) -> None:
+    assert parse_retry_after(header, NOW) == expected
+
+
+@pytest.mark.parametrize("header", [None, "", "soon", "nan", "2026-13-45T99:00:00Z"])
+def test_unreadable_retry_after_gives_none(header: str | None) -> None:
+    assert parse_retry_after(header, NOW) is None
+
+
+async def test_medium_calls_are_paced_just_under_the_pro_rate() -> None:
+    clock = ManualClock(NOW)
+    budget = RateBudget("pro", clock=clock)
+    start = clock.monotonic()
+    for _ in range(200):
+        await budget.acquire(Category.MEDIUM)
+    elapsed = clock.monotonic() - start
+    rate = 199 / elapsed
+    assert 20 * 0.9 <= rate <= 20  # Pro allows 20/s; we stay under, never over
+
+
+async def test_categories_are_paced_independently() -> None:
+    clock = ManualClock(NOW)
+    budget = RateBudget("business", clock=clock)
+    for _ in range(50):
+        await budget.acquire(Category.HEAVY)
+    before = clock.monotonic()
+    await budget.acquire(Category.LIGHT)
+    assert clock.monotonic() == before  # Light calls did not wait behind Heavy ones
+
+
+async def test_shared_heavy_daily_quota_pauses_until_midnight_and_says_so() -> None:
+    clock = ManualClock(NOW)
+    budget = RateBudget("pro", clock=clock)
+    budget._days.counts["meetings:Heavy+Resource-intensive"] = 29_999
+    budget._days.day = NOW.date()
+    await budget.acquire(Category.HEAVY)
+    with pytest.raises(DailyLimitReached) as caught:
+        await budget.acquire(Category.RESOURCE_INTENSIVE)
+    assert caught.value.resume_at == datetime(2026, 6, 1, tzinfo=UTC)
+    assert "until 2026-06-01 00:00 UTC" in str(caught.value)
+    await budget.acquire(Category.LIGHT)  # other categories go on
+    clock.advance(2 * 3600)
+    await budget.acquire(Category.HEAVY)  # a new UTC day: resumed
+
+
+async def test_a_daily_429_pauses_every_category_sharing_the_quota() -> None:
+    clock = ManualClock(NOW)
+    budget = RateBudget("business", clock=clock)
+    budget.pause_daily(Category.HEAVY, None, "Zoom answered 429")
+    assert budget.paused_until(Category.RESOURCE_INTENSIVE) == datetime(2026, 6, 1, tzinfo=UTC)
+    assert budget.paused_until(Category.MEDIUM) is None
+
+
+async def test_free_plan_counts_each_category_daily() -> None:
+    clock = ManualClock(NOW)
+    budget = RateBudget("free", clock=clock)
+    budget._days.counts["meetings:Medium"] = 2_000
+    budget._days.day = NOW.date()
+    with pytest.raises(DailyLimitReached):
+        await budget.acquire(Category.MEDIUM)
+
+
+def test_host_cap_is_one_hundred_writes_per_utc_day() -> None:
+    clock = ManualClock(NOW)
+    budget = RateBudget("pro", clock=clock)
+    for _ in range(100):
+        budget.acquire_host_write("Host@Example.edu")
+    with pytest.raises(HostDailyLimitReached) as caught:
+        budget.acquire_host_write("host@example.edu")
+    assert "host@example.edu is at Zoom's daily limit" in str(caught.value)
+    assert caught.value.resume_at == datetime(2026, 6, 1, tzinfo=UTC)
+    budget.acquire_host_write("other@example.edu")
+    clock.advance(2 * 3600)
+    budget.acquire_host_write("host@example.edu")
+
+
+async def test_qps_headers_lower_the_pace_but_never_raise_it() -> None:
+    clock = ManualClock(NOW)
+    budget = RateBudget("business", clock=clock)
+    budget.observe(Category.LIGHT, {"x-ratelimit-type": "QPS", "x-ratelimit-limit": "10"})
+    assert budget.rate(Category.LIGHT) == pytest.approx(9.5)
+    budget.observe(Category.LIGHT, {"x-ratelimit-type": "QPS", "x-ratelimit-limit": "500"})
+    assert budget.rate(Category.LIGHT) == pytest.approx(9.5)
+
+
+async def test_daily_remaining_zero_header_pauses() -> None:
+    clock = ManualClock(NOW)
+    budget = RateBudget("pro", clock=clock)
+    budget.observe(
+        Category.HEAVY, {"x-ratelimit-type": "Daily-limit", "x-ratelimit-remaining": "0"}
+    )
+    with pytest.raises(DailyLimitReached):
+        await budget.acquire(Category.HEAVY)
+
+
+async def test_a_hold_after_429_delays_the_whole_category() -> None:
+    clock = ManualClock(NOW)
+    budget = RateBudget("pro", clock=clock)
+    budget.hold(Category.MEDIUM, 3.0)
+    before = clock.monotonic()
+    await budget.acquire(Category.MEDIUM)
+    assert clock.monotonic() - before == pytest.approx(3.0)
