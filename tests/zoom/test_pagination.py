@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
 from typing import Any
 
@@ -20,7 +21,10 @@ def _pages(items: list[int], size: int) -> dict[str | None, dict[str, Any]]:
     for index in range(0, max(len(items), 1), size):
         token = None if index == 0 else f"t{index}"
         following = f"t{index + size}" if index + size < len(items) else ""
-        pages[token] = {"items": [{"id": i} for i in items[index : index + size]], "next_page_token": following}
+        pages[token] = {
+            "items": [{"id": i} for i in items[index : index + size]],
+            "next_page_token": following,
+        }
     return pages
 
 
@@ -93,11 +97,13 @@ def test_month_windows_follow_the_calendar() -> None:
 def test_month_windows_cover_the_range_exactly_once(start: date, days: int) -> None:
     end = date.fromordinal(start.toordinal() + days)
     windows = month_windows(start, end)
-    assert windows[0][0] == start and windows[-1][1] == end
-    for (_, a_end), (b_start, _) in zip(windows, windows[1:], strict=False):
+    assert windows[0][0] == start
+    assert windows[-1][1] == end
+    for (_, a_end), (b_start, _) in itertools.pairwise(windows):
         assert b_start.toordinal() == a_end.toordinal() + 1
     for a, b in windows:
-        assert a <= b and (a.year, a.month) == (b.year, b.month)
+        assert a <= b
+        assert (a.year, a.month) == (b.year, b.month)
 
 
 def test_backwards_range_is_refused() -> None:

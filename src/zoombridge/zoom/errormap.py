@@ -39,6 +39,7 @@ ADVICE: dict[int, tuple[type[ZoomError], str]] = {
         "the account or user lacks the permission, plan or add-on this call needs",
     ),
     300: (ZoomRequestError, "a parameter was rejected; see Zoom's message"),
+    404: (ZoomNotFound, "Zoom has no such file (e.g. a deleted phone recording)"),
     1001: (
         ZoomNotFound,
         "the user is not on this Zoom account (deleted, or a typo in the e-mail)",

@@ -1,0 +1,75 @@
+"""Start the emulator (or the baseline app) as a separate uvicorn process on loopback.
+
+A separate process keeps the load generator and the server from sharing one GIL, as they
+would not in real use.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import httpx
+
+__all__ = ["baseline", "emulator", "free_port"]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextlib.contextmanager
+def _serve(command: list[str], port: int, probe_path: str) -> Iterator[str]:
+    base = f"http://127.0.0.1:{port}"
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if httpx.get(base + probe_path, timeout=1).status_code < 500:
+                    break
+            except httpx.HTTPError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                detail = process.stderr.read().decode() if process.stderr else ""
+                raise RuntimeError(f"server did not start: {detail}")
+            time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+@contextlib.contextmanager
+def emulator(scenario: str, *, plan: str = "business", rate_limits: bool = True) -> Iterator[str]:
+    port = free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "zoombridge.cli",
+        "emulator",
+        "--port",
+        str(port),
+        "--scenario",
+        scenario,
+        "--plan",
+        plan,
+        "--rate-limits" if rate_limits else "--no-rate-limits",
+    ]
+    with _serve(command, port, "/_emulator/state") as base:
+        yield base
+
+
+@contextlib.contextmanager
+def baseline(download_bytes: int) -> Iterator[str]:
+    port = free_port()
+    command = [sys.executable, "-m", "bench.baseline", str(port), str(download_bytes)]
+    with _serve(command, port, "/health") as base:
+        yield base

@@ -1,0 +1,22 @@
+"""The `zoombridge` command: thin Typer commands over the application and the emulator."""
+
+from __future__ import annotations
+
+import typer
+
+from zoombridge.cli import demo, emulator
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="zoombridge",
+    help="Connect your Zoom account to the systems you own.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.command("emulator")(emulator.serve)
+app.command("demo")(demo.run)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,3 @@
+from zoombridge.cli import main
+
+main()

@@ -1,0 +1,36 @@
+"""A faithful HTTP-level Zoom: OAuth, the REST API, the download host and webhooks.
+
+Zoom has no sandbox for cloud recordings, so this is how users (and our tests and demo) try
+zoombridge against "Zoom" without a Zoom account:
+
+    world = build_world("demo", seed=1)
+    app = create_app(world)
+    zoom = ZoomClient(account_id="emulator-account", client_id="emulator-client",
+                      client_secret="emulator-secret", transport=EmulatorTransport(app))
+
+or from a shell: `zoombridge emulator --port 9000 --scenario demo`.
+"""
+
+from zoombridge.emulator.app import create_app
+from zoombridge.emulator.faults import Faults
+from zoombridge.emulator.scenarios import (
+    DEFAULT_CREDENTIALS,
+    SCENARIOS,
+    ScenarioOptions,
+    build_world,
+)
+from zoombridge.emulator.sender import WebhookSender
+from zoombridge.emulator.transport import EmulatorTransport
+from zoombridge.emulator.world import World
+
+__all__ = [
+    "DEFAULT_CREDENTIALS",
+    "SCENARIOS",
+    "EmulatorTransport",
+    "Faults",
+    "ScenarioOptions",
+    "WebhookSender",
+    "World",
+    "build_world",
+    "create_app",
+]

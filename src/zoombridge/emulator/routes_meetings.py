@@ -1,0 +1,388 @@
+"""Meetings and webinars: create, get, update (PATCH, incl. host transfer), delete, list."""
+
+from __future__ import annotations
+
+import secrets
+import string
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from starlette.responses import Response
+
+from zoombridge.emulator.api import ApiError, ApiRoute, Call, iso, zoom_json
+from zoombridge.emulator.events import meeting_event
+from zoombridge.emulator.recurrence import occurrences, validate_recurrence
+from zoombridge.emulator.world import EmuMeeting, EmuUser, World
+
+__all__ = ["ROUTES", "meeting_json"]
+
+MEETING_TYPES = {1, 2, 3, 8, 10}
+WEBINAR_TYPES = {5, 6, 9}
+PASSCODE_CHARS = set(string.ascii_letters + string.digits + "@-_*")
+DEFAULT_SETTINGS: dict[str, Any] = {
+    "host_video": False,
+    "participant_video": False,
+    "join_before_host": False,
+    "mute_upon_entry": False,
+    "waiting_room": True,
+    "auto_recording": "none",
+    "alternative_hosts": "",
+    "approval_type": 2,
+    "audio": "voip",
+}
+
+
+def meeting_json(world: World, meeting: EmuMeeting) -> dict[str, Any]:
+    host = world.users.get(meeting.host_id)
+    kind = "w" if meeting.webinar else "j"
+    data: dict[str, Any] = {
+        "uuid": meeting.uuid,
+        "id": meeting.id,
+        "host_id": meeting.host_id,
+        "host_email": host.email if host else "",
+        "topic": meeting.topic,
+        "type": meeting.type,
+        "start_time": iso(meeting.start_time),
+        "duration": meeting.duration,
+        "timezone": meeting.timezone,
+        "agenda": meeting.agenda,
+        "created_at": iso(meeting.created_at),
+        "start_url": f"{world.web_base}/s/{meeting.id}?zak={secrets.token_urlsafe(16)}",
+        "join_url": f"{world.web_base}/{kind}/{meeting.id}?pwd={meeting.password}",
+        "password": meeting.password,
+        "settings": meeting.settings,
+    }
+    if not meeting.webinar:
+        data |= {"status": meeting.status, "pre_schedule": False, "h323_password": meeting.password}
+    if meeting.recurrence and meeting.start_time:
+        data["recurrence"] = meeting.recurrence
+        data["occurrences"] = occurrences(meeting.recurrence, meeting.start_time, meeting.duration)
+    return data
+
+
+def summary_json(world: World, meeting: EmuMeeting) -> dict[str, Any]:
+    full = meeting_json(world, meeting)
+    keys = (
+        "uuid",
+        "id",
+        "host_id",
+        "topic",
+        "type",
+        "start_time",
+        "duration",
+        "timezone",
+        "agenda",
+        "created_at",
+        "join_url",
+    )
+    return {k: full[k] for k in keys}
+
+
+def _fail(field: str) -> ApiError:
+    return ApiError(
+        400, 300, "Validation Failed.", errors=[{"field": field, "message": "Invalid field."}]
+    )
+
+
+def _apply(meeting: EmuMeeting, body: dict[str, Any], webinar: bool) -> None:
+    """Validate and apply the fields of a create or PATCH body (all-or-nothing)."""
+    allowed = WEBINAR_TYPES if webinar else MEETING_TYPES
+    checks: dict[str, Callable[[Any], bool]] = {
+        "topic": lambda v: isinstance(v, str) and len(v) <= 200,
+        "type": lambda v: v in allowed,
+        "duration": lambda v: isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 1440,
+        "agenda": lambda v: isinstance(v, str) and len(v) <= 2000,
+        "password": lambda v: isinstance(v, str) and len(v) <= 10 and set(v) <= PASSCODE_CHARS,
+        "settings": lambda v: isinstance(v, dict),
+        "start_time": lambda v: isinstance(v, str) and _parse_time(v, "UTC") is not None,
+        "timezone": lambda v: isinstance(v, str) and _zone(v) is not None,
+        "recurrence": lambda v: validate_recurrence(v) is None,
+    }
+    for field, ok in checks.items():
+        if field in body and not ok(body[field]):
+            raise _fail(field)
+    for field in ("topic", "type", "duration", "timezone", "agenda", "password", "recurrence"):
+        if field in body:
+            setattr(meeting, field, body[field])
+    if "start_time" in body:
+        meeting.start_time = _parse_time(body["start_time"], meeting.timezone)
+    if "settings" in body:
+        meeting.settings = {**meeting.settings, **body["settings"]}
+
+
+def _zone(name: str) -> ZoneInfo | None:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def _parse_time(value: str, timezone: str) -> datetime | None:
+    """`...Z` is UTC; a time without zone is local to the meeting's `timezone`, as in Zoom."""
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=_zone(timezone) or UTC)
+    return parsed.astimezone(UTC)
+
+
+def _scheduler_target(call: Call, user: EmuUser, body: dict[str, Any]) -> EmuUser:
+    """The host: the path user, or `schedule_for` when the path user may schedule for them."""
+    target = user
+    if body.get("schedule_for"):
+        found = call.world.find_user(str(body["schedule_for"]))
+        if found is None:
+            raise ApiError(
+                400, 300, "The value that you entered in the schedule_for field is invalid."
+            )
+        may = user.role_id in ("0", "1") or user.id in call.world.assistants.get(found.id, [])
+        if found.id != user.id and not may:
+            raise ApiError(400, 3000, f"You cannot schedule a meeting for {found.email}")
+        target = found
+    if target.status != "active":
+        raise ApiError(
+            400,
+            3161,
+            "Your user account is not allowed meeting hosting and scheduling capabilities.",
+        )
+    return target
+
+
+async def _create(call: Call, webinar: bool) -> Response:
+    user = call.user()
+    body = await call.json()
+    host = _scheduler_target(call, user, body)
+    if webinar and not host.webinar:
+        raise ApiError(
+            400,
+            200,
+            "Webinar plan is missing. You must subscribe to the webinar plan and enable "
+            f"webinar for this user: {host.id}.",
+        )
+    world = call.world
+    meeting = EmuMeeting(
+        id=world.new_meeting_id(),
+        uuid=world.new_uuid(),
+        host_id=host.id,
+        topic="Zoom meeting" if not webinar else "Zoom webinar",
+        type=5 if webinar else 2,
+        start_time=world.now(),
+        created_at=world.now(),
+        password=body.get("password") or _passcode(world),
+        settings=dict(DEFAULT_SETTINGS),
+        webinar=webinar,
+    )
+    _apply(meeting, body, webinar)
+    if meeting.type in (8, 9) and meeting.recurrence is None:
+        raise _fail("recurrence")
+    world.meetings[meeting.id] = meeting
+    meeting_event(
+        world, "webinar.created" if webinar else "meeting.created", meeting_json(world, meeting)
+    )
+    return zoom_json(meeting_json(world, meeting), 201)
+
+
+def _passcode(world: World) -> str:
+    return "".join(world.rng.choice(string.digits) for _ in range(6))
+
+
+def _meeting(call: Call, name: str, webinar: bool) -> EmuMeeting:
+    raw = call.ids[name]
+    meeting = call.world.live_meeting(int(raw)) if raw.isdigit() else None
+    if meeting is None or meeting.webinar != webinar:
+        noun = "Webinar" if webinar else "Meeting"
+        raise ApiError(404, 3001, f"{noun} does not exist: {raw}.")
+    return meeting
+
+
+def _host_of(name: str) -> Any:
+    def host(call: Call) -> str | None:
+        raw = call.ids.get(name, "")
+        meeting = call.world.live_meeting(int(raw)) if raw.isdigit() else None
+        return meeting.host_id if meeting else None
+
+    return host
+
+
+def _path_user(call: Call) -> str | None:
+    user = call.world.find_user(call.ids["userId"])
+    return user.id if user else None
+
+
+async def _update(call: Call, name: str, webinar: bool) -> Response:
+    meeting = _meeting(call, name, webinar)
+    body = await call.json()
+    old = meeting_json(call.world, meeting)
+    if body.get("schedule_for"):
+        owner = call.world.users[meeting.host_id]
+        meeting.host_id = _scheduler_target(call, owner, body).id
+    _apply(meeting, body, webinar)
+    new = meeting_json(call.world, meeting)
+    meeting_event(call.world, "webinar.updated" if webinar else "meeting.updated", new, old=old)
+    return Response(status_code=204)
+
+
+async def _delete(call: Call, name: str, webinar: bool) -> Response:
+    meeting = _meeting(call, name, webinar)
+    meeting.deleted_at = call.world.now()
+    meeting_event(
+        call.world,
+        "webinar.deleted" if webinar else "meeting.deleted",
+        meeting_json(call.world, meeting),
+    )
+    return Response(status_code=204)
+
+
+async def _list(call: Call, webinar: bool) -> Response:
+    user = call.user()
+    kind = call.query.get("type") or "scheduled"
+    if kind not in ("scheduled", "live", "upcoming", "upcoming_meetings", "previous_meetings"):
+        raise ApiError(400, 300, "Invalid field: type.")
+    now = call.world.now()
+    mine = [
+        m
+        for m in call.world.meetings.values()
+        if m.host_id == user.id and m.deleted_at is None and m.webinar == webinar
+    ]
+    if kind.startswith("upcoming"):
+        mine = [m for m in mine if m.type == 3 or _last_end(m) >= now]
+    elif kind == "previous_meetings":
+        mine = [m for m in mine if m.type != 3 and _last_end(m) < now]
+    elif kind == "live":
+        mine = [m for m in mine if m.status == "started"]
+    mine.sort(key=lambda m: (m.start_time or now, m.id))
+    items_key = "webinars" if webinar else "meetings"
+    body = call.page([summary_json(call.world, m) for m in mine], items_key)
+    return zoom_json({"page_number": 1, **body})
+
+
+def _last_end(meeting: EmuMeeting) -> datetime:
+    start = meeting.start_time or datetime.min.replace(tzinfo=UTC)
+    if meeting.recurrence and meeting.start_time:
+        last = occurrences(meeting.recurrence, meeting.start_time, meeting.duration)[-1:]
+        if last:
+            start = datetime.fromisoformat(last[0]["start_time"].replace("Z", "+00:00"))
+    return start + timedelta(minutes=meeting.duration)
+
+
+async def create_meeting(call: Call) -> Response:
+    return await _create(call, webinar=False)
+
+
+async def create_webinar(call: Call) -> Response:
+    return await _create(call, webinar=True)
+
+
+async def get_meeting(call: Call) -> Response:
+    return zoom_json(meeting_json(call.world, _meeting(call, "meetingId", False)))
+
+
+async def get_webinar(call: Call) -> Response:
+    return zoom_json(meeting_json(call.world, _meeting(call, "webinarId", True)))
+
+
+async def update_meeting(call: Call) -> Response:
+    return await _update(call, "meetingId", False)
+
+
+async def update_webinar(call: Call) -> Response:
+    return await _update(call, "webinarId", True)
+
+
+async def delete_meeting(call: Call) -> Response:
+    return await _delete(call, "meetingId", False)
+
+
+async def delete_webinar(call: Call) -> Response:
+    return await _delete(call, "webinarId", True)
+
+
+async def list_meetings(call: Call) -> Response:
+    return await _list(call, webinar=False)
+
+
+async def list_webinars(call: Call) -> Response:
+    return await _list(call, webinar=True)
+
+
+async def meeting_status(call: Call) -> Response:
+    body = await call.json()
+    action = body.get("action")
+    raw = call.ids["meetingId"]
+    meeting = call.world.meetings.get(int(raw)) if raw.isdigit() else None
+    if meeting is None or meeting.webinar:
+        raise ApiError(404, 3001, f"Meeting does not exist: {raw}.")
+    if action == "recover" and meeting.deleted_at is not None:
+        meeting.deleted_at = None
+    elif action == "end" and meeting.deleted_at is None:
+        meeting.status = "waiting"
+    else:
+        raise ApiError(400, 300, "Invalid field: action.")
+    return Response(status_code=204)
+
+
+MW = ("meeting:write:meeting:admin", "meeting:write:admin")
+MR = ("meeting:read:meeting:admin", "meeting:read:admin")
+WW = ("webinar:write:webinar:admin", "webinar:write:admin")
+WR = ("webinar:read:webinar:admin", "webinar:read:admin")
+ROUTES = [
+    ApiRoute("POST", "/users/{userId}/meetings", "LIGHT", MW, create_meeting, host_of=_path_user),
+    ApiRoute(
+        "GET",
+        "/users/{userId}/meetings",
+        "MEDIUM",
+        ("meeting:read:list_meetings:admin", "meeting:read:admin"),
+        list_meetings,
+    ),
+    ApiRoute("GET", "/meetings/{meetingId}", "LIGHT", MR, get_meeting),
+    ApiRoute(
+        "PATCH",
+        "/meetings/{meetingId}",
+        "LIGHT",
+        ("meeting:update:meeting:admin", "meeting:write:admin"),
+        update_meeting,
+        host_of=_host_of("meetingId"),
+    ),
+    ApiRoute(
+        "DELETE",
+        "/meetings/{meetingId}",
+        "LIGHT",
+        ("meeting:delete:meeting:admin", "meeting:write:admin"),
+        delete_meeting,
+    ),
+    ApiRoute(
+        "PUT",
+        "/meetings/{meetingId}/status",
+        "LIGHT",
+        ("meeting:update:status:admin", "meeting:write:admin"),
+        meeting_status,
+    ),
+    ApiRoute("POST", "/users/{userId}/webinars", "LIGHT", WW, create_webinar, host_of=_path_user),
+    ApiRoute(
+        "GET",
+        "/users/{userId}/webinars",
+        "MEDIUM",
+        ("webinar:read:list_webinars:admin", "webinar:read:admin"),
+        list_webinars,
+    ),
+    ApiRoute("GET", "/webinars/{webinarId}", "LIGHT", WR, get_webinar),
+    ApiRoute(
+        "PATCH",
+        "/webinars/{webinarId}",
+        "LIGHT",
+        ("webinar:update:webinar:admin", "webinar:write:admin"),
+        update_webinar,
+        host_of=_host_of("webinarId"),
+    ),
+    ApiRoute(
+        "DELETE",
+        "/webinars/{webinarId}",
+        "LIGHT",
+        ("webinar:delete:webinar:admin", "webinar:write:admin"),
+        delete_webinar,
+    ),
+]
