@@ -8,12 +8,15 @@ same measurement against the bare baseline app, in the same run.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 
 from bench import servers
+from zoombridge.zoom import month_windows
 
 CREDENTIALS = ("emulator-client", "emulator-secret")
 
@@ -70,14 +73,17 @@ async def megabytes_per_second(url: str, headers: dict[str, str], rounds: int = 
 async def _largest_video(base: str, token: str) -> tuple[str, int]:
     headers = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(headers=headers) as http:
-        users = (await http.get(f"{base}/v2/users", params={"page_size": 300})).json()["users"]
+        users = []
+        for status in ("active", "inactive"):
+            listed = await http.get(f"{base}/v2/users", params={"page_size": 300, "status": status})
+            users += listed.json()["users"]
         best: tuple[str, int] = ("", 0)
-        for user in users:
-            page = (
-                await http.get(
-                    f"{base}/v2/users/{user['id']}/recordings", params={"page_size": 300}
-                )
-            ).json()
+        today = datetime.now(UTC).date()
+        windows = month_windows(today - timedelta(days=95), today)
+        for user, (start, end) in itertools.product(users, windows):
+            params = {"page_size": 300, "from": start.isoformat(), "to": end.isoformat()}
+            url = f"{base}/v2/users/{user['id']}/recordings"
+            page = (await http.get(url, params=params)).json()
             for meeting in page.get("meetings", []):
                 for file in meeting["recording_files"]:
                     if file.get("file_size", 0) > best[1]:

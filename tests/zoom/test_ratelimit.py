@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from zoombridge.clock import ManualClock
 from zoombridge.errors import DailyLimitReached, HostDailyLimitReached
-from zoombridge.zoom.ratelimit import Category, RateBudget, parse_retry_after
+from zoombridge.zoom.ratelimit import Category, RateBudget, _Pacer, parse_retry_after
 
 pytestmark = pytest.mark.anyio
 NOW = datetime(2026, 5, 31, 22, 0, tzinfo=UTC)
@@ -127,3 +129,59 @@ async def test_a_hold_after_429_delays_the_whole_category() -> None:
     before = clock.monotonic()
     await budget.acquire(Category.MEDIUM)
     assert clock.monotonic() - before == pytest.approx(3.0)
+
+
+@settings(suppress_health_check=[HealthCheck.large_base_example])  # needs > limit calls
+@given(
+    st.lists(st.tuples(st.floats(0, 0.5), st.floats(0, 0.5)), min_size=200, max_size=200),
+    st.sampled_from([2, 10, 20, 60]),
+)
+def test_zoom_never_sees_more_than_the_limit_whatever_the_jitter(
+    delays: list[tuple[float, float]], limit: int
+) -> None:
+    """Zoom counts each call somewhere between our send and our receipt of its answer. With
+    up to half a second each way, one of Zoom's windows still never holds limit + 1 calls."""
+    pacer = _Pacer(limit, 1.0, 0.95)
+    now, stamps = 0.0, []
+    for to_zoom, back in delays:
+        now += pacer.reserve(now)
+        while (wait := pacer.window_wait(now)) > 0:
+            now += wait
+        slot = pacer.record(now)
+        stamps.append(now + to_zoom)
+        slot.at = now + to_zoom + back  # the answer arrives; a sequential caller goes on
+        now = slot.at
+    stamps.sort()
+    for index in range(len(stamps) - limit):
+        assert stamps[index + limit] - stamps[index] > 1.0
+
+
+def test_without_jitter_the_pace_is_just_under_zoom_s_rate() -> None:
+    pacer = _Pacer(20, 1.0, 0.95)
+    now = 0.0
+    for _ in range(400):
+        now += pacer.reserve(now)
+        while (wait := pacer.window_wait(now)) > 0:
+            now += wait
+        pacer.record(now)
+    assert 0.9 * 20 <= 400 / now <= 20
+
+
+def test_waiters_woken_late_by_a_stall_still_respect_the_window() -> None:
+    pacer = _Pacer(5, 1.0, 0.95)
+    for at in (0.0, 0.1, 0.2, 0.3, 0.4):
+        pacer.record(at)
+    # The loop stalled; a waiter whose planned slot (0.5) passed long ago wakes at 0.6.
+    assert pacer.window_wait(0.6) == pytest.approx(1.0 / 0.95 - 0.6)
+    assert pacer.window_wait(1.06) == 0.0
+
+
+async def test_the_window_counts_from_when_the_answer_came() -> None:
+    clock = ManualClock(NOW)
+    budget = RateBudget("pro", clock=clock)
+    slots = [await budget.acquire(Category.MEDIUM) for _ in range(20)]
+    clock.advance(5.0)  # the first call's answer took five seconds
+    budget.done(slots[0])
+    before = clock.monotonic()
+    await budget.acquire(Category.MEDIUM)
+    assert clock.monotonic() - before == pytest.approx(1.0 / 0.95)

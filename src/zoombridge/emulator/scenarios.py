@@ -142,8 +142,9 @@ def _users(world: World, options: ScenarioOptions, now: datetime) -> list[EmuUse
     users = []
     for index in range(options.users):
         first, last, handle = PEOPLE[index % len(PEOPLE)]
-        status = "inactive" if index == options.users - 2 else "active"
-        status = "pending" if index == options.users - 1 else status
+        # The owner (index 0) is always active; the last two users are pending and inactive.
+        status = "inactive" if index == options.users - 2 and index > 0 else "active"
+        status = "pending" if index == options.users - 1 and index > 0 else status
         user = EmuUser(
             id=world.new_user_id(),
             email=f"{handle}{index // len(PEOPLE) or ''}@example.edu",

@@ -2,7 +2,8 @@
 
 The send path gives each concern one method:
 
-    request -> _send_with_retry    rate budget, 429 back-off, retries of retriable failures
+    request -> _send_with_retry    429 back-off, retries of retriable failures
+            -> _send_paced         the rate budget: wait for a slot, report the answer's time
             -> _send_authorized    bearer token, one refresh-and-retry on 401
             -> _send_once          timeout, transport errors, rate headers, logging
 
@@ -260,11 +261,8 @@ class ZoomClient:
         attempt = 0
         while True:
             attempt += 1
-            await self.budget.acquire(category, family)
             try:
-                return await self._send_authorized(
-                    method, path, category, family, params, body, host
-                )
+                return await self._send_paced(method, path, category, family, params, body, host)
             except HostDailyLimitReached as exc:
                 self.budget.pause_host(exc.host, exc.resume_at)
                 raise
@@ -285,6 +283,23 @@ class ZoomClient:
                 wait = self._backoff(attempt)
                 log.info("%s; retry %d in %.1fs", exc, attempt, wait)
                 await self.clock.sleep(wait)
+
+    async def _send_paced(
+        self,
+        method: str,
+        path: str,
+        category: Category,
+        family: Family,
+        params: dict[str, str],
+        body: Any,
+        host: str | None,
+    ) -> httpx.Response:
+        """Wait for the rate budget, send, and tell the budget when the answer came."""
+        slot = await self.budget.acquire(category, family)
+        try:
+            return await self._send_authorized(method, path, category, family, params, body, host)
+        finally:
+            self.budget.done(slot)
 
     async def _send_authorized(
         self,

@@ -10,6 +10,7 @@ a daily quota is spent. Share one `RateBudget` between clients on the same accou
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -25,6 +26,7 @@ __all__ = [
     "Family",
     "Plan",
     "RateBudget",
+    "Slot",
     "parse_retry_after",
 ]
 
@@ -43,18 +45,18 @@ class Category(StrEnum):
 
 L, M, H, RI = Category.LIGHT, Category.MEDIUM, Category.HEAVY, Category.RESOURCE_INTENSIVE
 
-# Requests per second, from Zoom's rate-limit page (Resource-intensive is per minute there).
-PER_SECOND: dict[Family, dict[Plan, dict[Category, float]]] = {
+# (calls, per seconds), from Zoom's rate-limit page.
+WINDOWS: dict[Family, dict[Plan, dict[Category, tuple[int, float]]]] = {
     "meetings": {
-        "free": {L: 4, M: 2, H: 1, RI: 10 / 60},
-        "pro": {L: 30, M: 20, H: 10, RI: 10 / 60},
-        "business": {L: 80, M: 60, H: 40, RI: 20 / 60},
+        "free": {L: (4, 1), M: (2, 1), H: (1, 1), RI: (10, 60)},
+        "pro": {L: (30, 1), M: (20, 1), H: (10, 1), RI: (10, 60)},
+        "business": {L: (80, 1), M: (60, 1), H: (40, 1), RI: (20, 60)},
     },
     # Zoom Phone needs a paid plan; a "free" setting gets the Pro table.
     "phone": {
-        "free": {L: 20, M: 10, H: 5, RI: 5 / 60},
-        "pro": {L: 20, M: 10, H: 5, RI: 5 / 60},
-        "business": {L: 40, M: 20, H: 10, RI: 10 / 60},
+        "free": {L: (20, 1), M: (10, 1), H: (5, 1), RI: (5, 60)},
+        "pro": {L: (20, 1), M: (10, 1), H: (5, 1), RI: (5, 60)},
+        "business": {L: (40, 1), M: (20, 1), H: (10, 1), RI: (10, 60)},
     },
 }
 
@@ -101,17 +103,50 @@ def parse_retry_after(value: str | None, now: datetime) -> datetime | None:
 
 
 @dataclass
-class _Pacer:
-    """Spaces calls evenly at `rate` per second; `hold_until` stops everyone after a 429."""
+class Slot:
+    """One call's place in the window: its send time, moved to its completion time when the
+    answer arrives. Zoom counted the call somewhere in between."""
 
-    rate: float
-    next_slot: float = 0.0
+    at: float
+
+
+class _Pacer:
+    """Spaces calls evenly, and never lets `limit` calls into a window a little longer than
+    Zoom's. The window is judged by causality: a new call is sent only a full window after
+    the call `limit` places back *completed*, so however late Zoom saw that one, the two can
+    never share one of Zoom's windows (network jitter and stalls cannot cause a 429)."""
+
+    def __init__(self, limit: int, window: float, safety: float) -> None:
+        self.limit = limit
+        self.window = window / safety
+        self.spacing = window / (limit * safety)
+        self.next_slot = 0.0
+        self._sent: deque[Slot] = deque(maxlen=limit)
+
+    @property
+    def rate(self) -> float:
+        return 1.0 / self.spacing
 
     def reserve(self, now: float) -> float:
-        """Reserve the next slot; return how long the caller must wait for it."""
-        slot = max(now, self.next_slot)
-        self.next_slot = slot + 1.0 / self.rate
-        return slot - now
+        """Plan the next evenly spaced slot; return how long to wait for it.
+
+        The plan stays anchored: a caller that comes late (a slow answer) may use up to two
+        missed slots at once instead of losing them; `window_wait` still caps any burst.
+        """
+        planned = max(self.next_slot, now - 2 * self.spacing)
+        self.next_slot = planned + self.spacing
+        return max(0.0, planned - now)
+
+    def window_wait(self, now: float) -> float:
+        """How long until one more call fits in the window, judged at the moment of sending."""
+        if len(self._sent) < self.limit:
+            return 0.0
+        return max(0.0, self._sent[0].at + self.window - now)
+
+    def record(self, now: float) -> Slot:
+        slot = Slot(now)
+        self._sent.append(slot)
+        return slot
 
     def hold(self, until: float) -> None:
         self.next_slot = max(self.next_slot, until)
@@ -154,13 +189,25 @@ class RateBudget:
         """The paced rate in calls per second for this category."""
         return self._pacer(family, category).rate
 
-    async def acquire(self, category: Category, family: Family = "meetings") -> None:
-        """Wait for this category's next slot; raise DailyLimitReached if its quota is spent."""
+    async def acquire(self, category: Category, family: Family = "meetings") -> Slot:
+        """Wait for this category's next slot; raise DailyLimitReached if its quota is spent.
+
+        Pass the returned slot to `done` when the answer arrives.
+        """
         self._check_paused(family, category)
         self._count_daily(family, category)
-        wait = self._pacer(family, category).reserve(self._clock.monotonic())
-        if wait > 0:
+        pacer = self._pacer(family, category)
+        planned = pacer.reserve(self._clock.monotonic())
+        if planned > 0:
+            await self._clock.sleep(planned)
+        # Judged now, by real times: a plan made before a stall may be stale.
+        while (wait := pacer.window_wait(self._clock.monotonic())) > 0:
             await self._clock.sleep(wait)
+        return pacer.record(self._clock.monotonic())
+
+    def done(self, slot: Slot) -> None:
+        """The call's answer arrived (or it failed): Zoom counted it no later than now."""
+        slot.at = max(slot.at, self._clock.monotonic())
 
     def acquire_host_write(self, host: str) -> None:
         """Count one meeting/webinar create or update for `host` (Zoom allows 100 a day)."""
@@ -213,16 +260,21 @@ class RateBudget:
         kind = headers.get("x-ratelimit-type", "").lower()
         limit = _int_header(headers, "x-ratelimit-limit")
         remaining = _int_header(headers, "x-ratelimit-remaining")
-        if kind == "qps" and limit:
-            pacer = self._pacer(family, category)
-            pacer.rate = min(pacer.rate, limit * self._safety)
+        current = self._pacer(family, category)
+        if kind == "qps" and limit and limit < current.limit:
+            # Zoom says the limit is lower than our table: adopt it (never a higher one).
+            _, window = WINDOWS[family][self.plan][category]
+            lowered = _Pacer(limit, window, self._safety)
+            lowered.next_slot = current.next_slot
+            self._pacers[(family, category)] = lowered
         if kind == "daily-limit" and remaining == 0:
             self.pause_daily(category, None, "X-RateLimit-Remaining is 0", family)
 
     def _pacer(self, family: Family, category: Category) -> _Pacer:
         key = (family, category)
         if key not in self._pacers:
-            self._pacers[key] = _Pacer(PER_SECOND[family][self.plan][category] * self._safety)
+            limit, window = WINDOWS[family][self.plan][category]
+            self._pacers[key] = _Pacer(limit, window, self._safety)
         return self._pacers[key]
 
     def _sharing(self, family: Family, category: Category) -> tuple[Category, ...]:
