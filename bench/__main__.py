@@ -26,7 +26,7 @@ def main() -> int:
         table.add_row(
             r["name"],
             measured,
-            f">= {r['target']:.0f}",
+            f">= {r['target']:.0f}" if r["target"] else "-",
             f"{r['baseline']:.1f}",
             f"{r['value'] / r['baseline']:.2f}",
             "ok" if ok else "BELOW TARGET",

@@ -13,6 +13,7 @@ from zoombridge.emulator import EmulatorTransport, World
 from zoombridge.errors import (
     DailyLimitReached,
     HostDailyLimitReached,
+    InvalidInput,
     NotMediaError,
     RateLimited,
     TransportError,
@@ -138,9 +139,20 @@ async def test_host_cap_is_enforced_by_zoom_and_foreseen_by_the_client(
             await meetings.create_meeting(zoom, host.id, {"topic": "Still too many"})
 
 
-async def test_validation_errors_name_the_field(zoom_client: ZoomClient) -> None:
-    with pytest.raises(ZoomRequestError, match="topic"):
+async def test_a_bad_meeting_body_is_refused_before_it_is_sent(
+    zoom_client: ZoomClient, zoom_world: World
+) -> None:
+    before = len(zoom_world.meetings)
+    with pytest.raises(InvalidInput, match="topic"):
         await meetings.create_meeting(zoom_client, "me", {"topic": "x" * 201})
+    assert len(zoom_world.meetings) == before
+
+
+async def test_zoom_validation_errors_name_the_field(zoom_client: ZoomClient) -> None:
+    with pytest.raises(ZoomRequestError, match="password"):
+        await meetings.create_meeting(
+            zoom_client, "me", {"topic": "ok", "settings": {}, "password": "has space!"}
+        )
 
 
 async def test_listing_pages_past_300_with_expiring_tokens(

@@ -64,7 +64,7 @@ async def run_check(
     note = progress or (lambda label, size: None)
     async for user in users.iter_all_users(zoom):
         report.users_by_status[user.status or "?"] += 1
-        if user.status == "pending":
+        if user.status == "pending" or user.id is None:
             continue  # pending users never hosted anything
         async for listed in recordings.iter_user_recordings(zoom, user.id, start, end):
             report.instances += 1

@@ -20,6 +20,7 @@ __all__ = ["complete_late_files", "meeting_event", "phone_recording_event", "rec
 DOWNLOAD_TOKEN_LIFETIME = timedelta(hours=24)
 WITH_DOWNLOAD_TOKEN = {"recording.completed", "recording.transcript_completed"}
 WITH_OPERATOR = {"recording.trashed", "recording.deleted", "recording.recovered"}
+WEBHOOK_SETTINGS = ("use_pmi", "alternative_hosts", "join_before_host", "jbh_time")
 MEETING_FIELDS = ("uuid", "id", "host_id", "topic", "type", "start_time", "duration", "timezone")
 
 
@@ -136,7 +137,10 @@ def meeting_event(
     obj = {k: meeting[k] for k in MEETING_FIELDS if k in meeting}
     if event.endswith(".created"):
         obj |= {"join_url": meeting["join_url"], "password": meeting["password"]}
-        obj |= {"settings": meeting["settings"], "creation_source": "open_api"}
+        settings = meeting["settings"]
+        webhook_settings = {k: settings[k] for k in WEBHOOK_SETTINGS if k in settings}
+        webhook_settings.setdefault("use_pmi", False)  # required in the event; webinars lack it
+        obj |= {"settings": webhook_settings, "creation_source": "open_api"}
         obj |= {k: meeting[k] for k in ("recurrence", "occurrences") if k in meeting}
     payload["operation"] = "single"
     payload["object"] = obj

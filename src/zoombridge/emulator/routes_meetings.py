@@ -22,6 +22,8 @@ MEETING_TYPES = {1, 2, 3, 8, 10}
 WEBINAR_TYPES = {5, 6, 9}
 PASSCODE_CHARS = set(string.ascii_letters + string.digits + "@-_*")
 DEFAULT_SETTINGS: dict[str, Any] = {
+    "use_pmi": False,
+    "jbh_time": 0,
     "host_video": False,
     "participant_video": False,
     "join_before_host": False,
@@ -31,6 +33,17 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "alternative_hosts": "",
     "approval_type": 2,
     "audio": "voip",
+}
+WEBINAR_SETTINGS: dict[str, Any] = {
+    "host_video": False,
+    "panelists_video": True,
+    "practice_session": False,
+    "hd_video": False,
+    "approval_type": 2,
+    "auto_recording": "none",
+    "alternative_hosts": "",
+    "audio": "voip",
+    "show_share_button": True,
 }
 
 
@@ -173,7 +186,7 @@ async def _create(call: Call, webinar: bool) -> Response:
         start_time=world.now(),
         created_at=world.now(),
         password=body.get("password") or _passcode(world),
-        settings=dict(DEFAULT_SETTINGS),
+        settings=dict(WEBINAR_SETTINGS if webinar else DEFAULT_SETTINGS),
         webinar=webinar,
     )
     _apply(meeting, body, webinar)

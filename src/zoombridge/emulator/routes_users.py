@@ -15,8 +15,10 @@ STATUSES = ("active", "inactive", "pending")
 
 
 def user_list_json(user: EmuUser) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "id": user.id,
+    """A user as `GET /users` lists them; pending users (invited, never signed in) have no id
+    yet, as Zoom documents."""
+    data: dict[str, Any] = {} if user.status == "pending" else {"id": user.id}
+    data |= {
         "first_name": user.first_name,
         "last_name": user.last_name,
         "display_name": user.display_name,
@@ -29,18 +31,16 @@ def user_list_json(user: EmuUser) -> dict[str, Any]:
         "created_at": iso(user.created_at),
         "user_created_at": iso(user.created_at),
         "last_client_version": "6.4.6.53970(mac)",
-        "language": "en-US",
         "status": user.status,
         "role_id": user.role_id,
     }
     if user.last_login_time:
         data["last_login_time"] = iso(user.last_login_time)
-    del data["language"]  # not in the list schema
     return data
 
 
 def user_detail_json(world: World, user: EmuUser) -> dict[str, Any]:
-    data = user_list_json(user)
+    data = {"id": user.id, **user_list_json(user)}
     del data["verified"]
     data |= {
         "account_id": world.account_id,

@@ -134,8 +134,7 @@ def _make_newest_transcript_late(world: World) -> None:
     newest = max(recorded, key=lambda i: i.start_time)
     for file in newest.files:
         if file.file_type == "TRANSCRIPT":
-            file.status = "processing"
-            file.ready_at = world.now() + timedelta(minutes=10)
+            world.mark_late(newest, file, world.now() + timedelta(minutes=10))
 
 
 def _users(world: World, options: ScenarioOptions, now: datetime) -> list[EmuUser]:
@@ -403,8 +402,7 @@ def record_instance(world: World, *, host: str = "me", late_transcript: bool = T
     instance = world.instances[meeting.instance_uuids[-1]]
     transcript = next(f for f in instance.files if f.file_type == "TRANSCRIPT")
     if late_transcript:
-        transcript.status = "processing"
-        transcript.ready_at = world.now() + timedelta(minutes=5)
+        world.mark_late(instance, transcript, world.now() + timedelta(minutes=5))
     return instance
 
 

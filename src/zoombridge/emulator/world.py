@@ -237,6 +237,9 @@ class World:
         self.token_ttl = 3600
         self.single_token_mode = False
         self.rate_headers: Literal["429", "always", "never"] = "429"
+        self.instances_by_host: dict[str, list[EmuInstance]] = {}
+        self.late_files: list[tuple[EmuInstance, EmuFile]] = []
+        self._next_purge: datetime | None = None
         self.events: list[tuple[str, dict[str, Any]]] = []
         self.listeners: list[Callable[[str, dict[str, Any]], None]] = []
 
@@ -283,6 +286,7 @@ class World:
 
     def add_instance(self, instance: EmuInstance) -> None:
         self.instances[instance.uuid] = instance
+        self.instances_by_host.setdefault(instance.host_id, []).append(instance)
         meeting = self.meetings.get(instance.meeting_id)
         if meeting is not None and instance.uuid not in meeting.instance_uuids:
             meeting.instance_uuids.append(instance.uuid)
@@ -299,20 +303,36 @@ class World:
             instance = max(candidates, key=lambda i: i.start_time, default=None)
         return instance if instance is not None and instance.has_recording() else None
 
+    def mark_late(self, instance: EmuInstance, file: EmuFile, ready_at: datetime) -> None:
+        """`file` is still processing and completes at `ready_at` (like Zoom's transcripts)."""
+        file.status, file.ready_at = "processing", ready_at
+        self.late_files.append((instance, file))
+
     def refresh_late_files(self) -> list[tuple[EmuInstance, list[EmuFile]]]:
         """Complete late files whose time has come: (instance, files completed now) for each
         instance whose files are now all complete."""
-        finished = []
         now = self.now()
-        for instance in self.instances.values():
-            changed = [f for f in instance.all_files() if f.refresh_status(now)]
-            if changed and all(f.status == "completed" for f in instance.all_files()):
-                finished.append((instance, changed))
+        changed: dict[str, list[EmuFile]] = {}
+        for instance, file in self.late_files:
+            if file.refresh_status(now):
+                changed.setdefault(instance.uuid, []).append(file)
+        if not changed:
+            return []
+        self.late_files = [(i, f) for i, f in self.late_files if f.status == "processing"]
+        finished = []
+        for uuid, files in changed.items():
+            instance = self.instances[uuid]
+            if all(f.status == "completed" for f in instance.all_files()):
+                finished.append((instance, files))
         return finished
 
     def purge_expired_trash(self) -> None:
-        """Zoom empties its trash after 30 days."""
-        limit = self.now() - timedelta(days=TRASH_DAYS)
+        """Zoom empties its trash after 30 days (checked at most once a minute)."""
+        now = self.now()
+        if self._next_purge is not None and now < self._next_purge:
+            return
+        self._next_purge = now + timedelta(minutes=1)
+        limit = now - timedelta(days=TRASH_DAYS)
         for instance in self.instances.values():
             if instance.trashed_at and instance.trashed_at <= limit:
                 instance.recording_deleted = True

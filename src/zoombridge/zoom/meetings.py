@@ -10,8 +10,9 @@ from collections.abc import AsyncIterator, Mapping
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 
+from zoombridge.errors import InvalidInput
 from zoombridge.zoom.client import ZoomClient
 from zoombridge.zoom.endpoints import ENDPOINTS
 from zoombridge.zoom.models import ZoomInt, ZoomModel, ZoomTime
@@ -96,7 +97,15 @@ class MeetingSummary(ZoomModel):
 
 
 def _body(request: MeetingRequest | Mapping[str, Any]) -> dict[str, Any]:
-    return request.body() if isinstance(request, MeetingRequest) else dict(request)
+    """The JSON to send; a plain mapping is checked first, so a bad field never reaches Zoom."""
+    if isinstance(request, MeetingRequest):
+        return request.body()
+    try:
+        MeetingRequest.model_validate(request)
+    except ValidationError as exc:
+        fields = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise InvalidInput(f"the meeting request is invalid, nothing was sent: {fields}") from None
+    return dict(request)
 
 
 async def create_meeting(

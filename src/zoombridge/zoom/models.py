@@ -130,7 +130,9 @@ class RecordingMeeting(ZoomModel):
 
 
 class User(ZoomModel):
-    id: str
+    """A Zoom user. Pending users (invited, not yet signed in) come without an id."""
+
+    id: str | None = None
     email: str
     first_name: str | None = None
     last_name: str | None = None

@@ -15,6 +15,7 @@ from zoombridge.zoom.pagination import month_windows
 
 __all__ = [
     "ArchivedMeeting",
+    "DashboardMeeting",
     "Participant",
     "PastMeeting",
     "ReportMeeting",
@@ -66,6 +67,22 @@ class ReportMeeting(ZoomModel):
     participants_count: ZoomInt = None
     user_email: str | None = None
     user_name: str | None = None
+    has_recording: bool | None = None
+
+
+class DashboardMeeting(ZoomModel):
+    """A meeting on the dashboard; `duration` is Zoom's "mm:ss" or "hh:mm:ss" text here."""
+
+    uuid: str
+    id: ZoomInt = None
+    topic: str | None = None
+    host: str | None = None
+    email: str | None = None
+    user_type: str | None = None
+    start_time: ZoomTime = None
+    end_time: ZoomTime = None
+    duration: str | None = None
+    participants: ZoomInt = None
     has_recording: bool | None = None
 
 
@@ -122,12 +139,12 @@ async def iter_report_meetings(
 
 async def iter_dashboard_meetings(
     zoom: ZoomClient, start: date, end: date, kind: Literal["live", "past", "pastOne"] = "past"
-) -> AsyncIterator[ReportMeeting]:
+) -> AsyncIterator[DashboardMeeting]:
     """Meetings from the dashboard (RESOURCE-INTENSIVE: a few per minute; Business plan)."""
     for from_, to in month_windows(start, end):
         params = {"type": kind, "from": from_.isoformat(), "to": to.isoformat()}
         async for item in zoom.pages(ENDPOINTS["dashboard_meetings"], "meetings", params=params):
-            yield ReportMeeting.model_validate(item)
+            yield DashboardMeeting.model_validate(item)
 
 
 async def iter_archived_meetings(
