@@ -23,8 +23,10 @@ from zoombridge.zoom import users
 from zoombridge.zoom.auth import ServerToServerTokens
 from zoombridge.zoom.oauth import (
     AuthorizationCodeFlow,
+    AuthorizationRequest,
     FileGrantStore,
     MemoryGrantStore,
+    UserGrant,
     UserTokens,
     pkce_challenge,
 )
@@ -144,7 +146,10 @@ def _flow(
     return flow, http
 
 
-async def _authorize(flow: AuthorizationCodeFlow, http: httpx.AsyncClient) -> tuple[str, str]:
+async def _authorize(
+    flow: AuthorizationCodeFlow, http: httpx.AsyncClient
+) -> tuple[AuthorizationRequest, str, str]:
+    """Send the owner through Zoom's authorize page: (the request, code, state) it returns."""
     request = flow.authorization_request(REDIRECT)
     query = parse_qs(urlsplit(request.url).query)
     assert query["code_challenge"] == [pkce_challenge(request.code_verifier)]
@@ -152,17 +157,20 @@ async def _authorize(flow: AuthorizationCodeFlow, http: httpx.AsyncClient) -> tu
     answer = await http.get(request.url)
     assert answer.status_code == 302
     back = parse_qs(urlsplit(answer.headers["location"]).query)
-    return back["code"][0], back["state"][0]
+    return request, back["code"][0], back["state"][0]
+
+
+async def _login(flow: AuthorizationCodeFlow, http: httpx.AsyncClient) -> UserGrant:
+    """Authorize and exchange the code (PKCE, state) for a grant."""
+    request, code, state = await _authorize(flow, http)
+    return await flow.exchange(request, code=code, state=state)
 
 
 async def test_pkce_login_then_rotation_keeps_only_the_newest_refresh_token(
     zoom_transport: EmulatorTransport, zoom_clock: ManualClock
 ) -> None:
     flow, http = _flow(zoom_transport, zoom_clock)
-    request = flow.authorization_request(REDIRECT)
-    answer = await http.get(request.url)
-    back = parse_qs(urlsplit(answer.headers["location"]).query)
-    grant = await flow.exchange(request, code=back["code"][0], state=back["state"][0])
+    grant = await _login(flow, http)
     store = MemoryGrantStore(grant)
     rotated = await flow.refresh(store)
     assert rotated.refresh_token != grant.refresh_token
@@ -171,6 +179,39 @@ async def test_pkce_login_then_rotation_keeps_only_the_newest_refresh_token(
     with pytest.raises(ReauthorizationNeeded):
         await flow.refresh(stale)
     assert (await stale.load()).needs_reauthorization  # type: ignore[union-attr]
+    await http.aclose()
+
+
+class StaleRead(MemoryGrantStore):
+    """Worker B's view of a shared store: its first read happened before worker A rotated."""
+
+    def __init__(self, shared: MemoryGrantStore, seen: UserGrant) -> None:
+        super().__init__()
+        self.shared, self.seen = shared, seen
+
+    async def load(self) -> UserGrant | None:
+        seen, self.seen = self.seen, None  # type: ignore[assignment]
+        return seen or await self.shared.load()
+
+    async def replace(self, old_refresh_token: str | None, new: UserGrant) -> None:
+        await self.shared.replace(old_refresh_token, new)
+
+    async def mark_reauthorization_needed(self, reason: str) -> None:
+        await self.shared.mark_reauthorization_needed(reason)
+
+
+async def test_a_worker_that_lost_the_rotation_race_uses_the_winner_s_grant(
+    zoom_transport: EmulatorTransport, zoom_clock: ManualClock
+) -> None:
+    flow, http = _flow(zoom_transport, zoom_clock)
+    original = await _login(flow, http)
+    shared = MemoryGrantStore(original)
+    winner = await flow.refresh(shared)  # worker A rotates and saves
+    loser = await flow.refresh(StaleRead(shared, original))  # B refreshes the old token
+    assert loser == winner
+    saved = await shared.load()
+    assert saved == winner
+    assert saved.needs_reauthorization is None  # B did not break the grant for everyone
     await http.aclose()
 
 
@@ -188,13 +229,11 @@ async def test_code_without_the_right_verifier_is_refused(
     zoom_transport: EmulatorTransport, zoom_clock: ManualClock
 ) -> None:
     flow, http = _flow(zoom_transport, zoom_clock)
-    request = flow.authorization_request(REDIRECT)
-    answer = await http.get(request.url)
-    back = parse_qs(urlsplit(answer.headers["location"]).query)
+    request, code, state = await _authorize(flow, http)
     other = flow.authorization_request(REDIRECT)  # a different verifier
-    forged = type(request)(request.url, request.state, other.code_verifier, REDIRECT)
+    forged = AuthorizationRequest(request.url, request.state, other.code_verifier, REDIRECT)
     with pytest.raises(ReauthorizationNeeded):
-        await flow.exchange(forged, code=back["code"][0], state=back["state"][0])
+        await flow.exchange(forged, code=code, state=state)
     await http.aclose()
 
 
@@ -202,12 +241,10 @@ async def test_a_code_works_once(
     zoom_transport: EmulatorTransport, zoom_clock: ManualClock
 ) -> None:
     flow, http = _flow(zoom_transport, zoom_clock)
-    request = flow.authorization_request(REDIRECT)
-    answer = await http.get(request.url)
-    back = parse_qs(urlsplit(answer.headers["location"]).query)
-    await flow.exchange(request, code=back["code"][0], state=back["state"][0])
+    request, code, state = await _authorize(flow, http)
+    await flow.exchange(request, code=code, state=state)
     with pytest.raises(ReauthorizationNeeded):
-        await flow.exchange(request, code=back["code"][0], state=back["state"][0])
+        await flow.exchange(request, code=code, state=state)
     await http.aclose()
 
 
@@ -215,13 +252,8 @@ async def test_a_lost_refresh_answer_means_reauthorization_not_a_blind_retry(
     zoom_world: World, zoom_transport: EmulatorTransport, zoom_clock: ManualClock, tmp_path: Path
 ) -> None:
     flow, http = _flow(zoom_transport, zoom_clock)
-    request = flow.authorization_request(REDIRECT)
-    answer = await http.get(request.url)
-    back = parse_qs(urlsplit(answer.headers["location"]).query)
     store = FileGrantStore(tmp_path / "grant.json")
-    await store.replace(
-        None, await flow.exchange(request, code=back["code"][0], state=back["state"][0])
-    )
+    await store.replace(None, await _login(flow, http))
     zoom_world.faults.drop_responses = 1  # Zoom rotates; the answer never arrives
     with pytest.raises(ReauthorizationNeeded, match="lost"):
         await flow.refresh(store)
@@ -237,12 +269,7 @@ async def test_user_tokens_refresh_when_expired_and_the_client_uses_them(
     zoom_world: World, zoom_transport: EmulatorTransport, zoom_clock: ManualClock
 ) -> None:
     flow, http = _flow(zoom_transport, zoom_clock)
-    request = flow.authorization_request(REDIRECT)
-    answer = await http.get(request.url)
-    back = parse_qs(urlsplit(answer.headers["location"]).query)
-    store = MemoryGrantStore(
-        await flow.exchange(request, code=back["code"][0], state=back["state"][0])
-    )
+    store = MemoryGrantStore(await _login(flow, http))
     first = await store.load()
     async with make_zoom_client(
         zoom_world, zoom_transport, tokens=UserTokens(flow, store, zoom_clock)
@@ -258,10 +285,7 @@ async def test_revoke_makes_the_token_useless(
     zoom_world: World, zoom_transport: EmulatorTransport, zoom_clock: ManualClock
 ) -> None:
     flow, http = _flow(zoom_transport, zoom_clock)
-    request = flow.authorization_request(REDIRECT)
-    answer = await http.get(request.url)
-    back = parse_qs(urlsplit(answer.headers["location"]).query)
-    grant = await flow.exchange(request, code=back["code"][0], state=back["state"][0])
+    grant = await _login(flow, http)
     await flow.revoke(grant.access_token)
     check = await http.get(
         "https://api.zoom.us/v2/users/me", headers={"Authorization": f"Bearer {grant.access_token}"}

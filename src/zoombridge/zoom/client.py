@@ -19,6 +19,8 @@ import logging
 import random
 from collections.abc import AsyncIterator, Hashable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -37,7 +39,7 @@ from zoombridge.zoom.auth import AccessToken, ServerToServerTokens, TokenSource
 from zoombridge.zoom.download import Download, open_download
 from zoombridge.zoom.endpoints import Endpoint
 from zoombridge.zoom.errormap import error_from_response
-from zoombridge.zoom.pagination import paginate
+from zoombridge.zoom.pagination import month_windows, paginate
 from zoombridge.zoom.ratelimit import Category, Family, Plan, RateBudget
 
 __all__ = ["DEFAULT_API_URL", "DEFAULT_OAUTH_URL", "ZoomClient"]
@@ -136,7 +138,8 @@ class ZoomClient:
         if host is not None:
             self.budget.acquire_host_write(host)
         clean = {k: _param(v) for k, v in (params or {}).items() if v is not None}
-        response = await self._send_with_retry(method, path, category, family, clean, json, host)
+        call = _Call(method, path, category, family, clean, json, host)
+        response = await self._send_with_retry(call)
         if response.status_code == 204 or not response.content:
             return None
         try:
@@ -215,6 +218,26 @@ class ZoomClient:
             page_size=page_size,
         )
 
+    async def pages_by_month(
+        self,
+        endpoint: Endpoint,
+        items_key: str,
+        start: date,
+        end: date,
+        *,
+        params: Params | None = None,
+        **ids: str | int,
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Every item between two dates, one calendar month (Zoom's widest range) per window."""
+        path = endpoint.path(**ids)
+        for from_, to in month_windows(start, end):
+            window = {**(params or {}), "from": from_.isoformat(), "to": to.isoformat()}
+            pages = self.paginate(
+                path, items_key, category=endpoint.category, family=endpoint.family, params=window
+            )
+            async for item in pages:
+                yield item
+
     @asynccontextmanager
     async def download(
         self,
@@ -248,116 +271,91 @@ class ZoomClient:
                 )
             yield download
 
-    async def _send_with_retry(
-        self,
-        method: str,
-        path: str,
-        category: Category,
-        family: Family,
-        params: dict[str, str],
-        body: Any,
-        host: str | None,
-    ) -> httpx.Response:
+    async def _send_with_retry(self, call: _Call) -> httpx.Response:
         attempt = 0
         while True:
             attempt += 1
             try:
-                return await self._send_paced(method, path, category, family, params, body, host)
+                return await self._send_paced(call)
             except HostDailyLimitReached as exc:
                 self.budget.pause_host(exc.host, exc.resume_at)
                 raise
             except DailyLimitReached as exc:
-                self.budget.pause_daily(category, exc.resume_at, "Zoom answered 429", family)
+                self.budget.pause_daily(
+                    call.category, exc.resume_at, "Zoom answered 429", call.family
+                )
                 raise
             except RateLimited as exc:
                 wait = exc.retry_after if exc.retry_after is not None else self._backoff(attempt)
-                self.budget.hold(category, wait, family)
+                self.budget.hold(call.category, wait, call.family)
                 if attempt >= self.max_attempts:
                     raise
-                log.info(
-                    "429 from Zoom on %s %s; holding %s for %.1fs", method, path, category, wait
-                )
+                log.info("429 from Zoom on %s; holding %s for %.1fs", call, call.category, wait)
             except (ZoomServerError, TransportError) as exc:
-                if attempt >= self.max_attempts or not _retry_allowed(method, exc):
+                if attempt >= self.max_attempts or not _retry_allowed(call.method, exc):
                     raise
                 wait = self._backoff(attempt)
                 log.info("%s; retry %d in %.1fs", exc, attempt, wait)
                 await self.clock.sleep(wait)
 
-    async def _send_paced(
-        self,
-        method: str,
-        path: str,
-        category: Category,
-        family: Family,
-        params: dict[str, str],
-        body: Any,
-        host: str | None,
-    ) -> httpx.Response:
+    async def _send_paced(self, call: _Call) -> httpx.Response:
         """Wait for the rate budget, send, and tell the budget when the answer came."""
-        slot = await self.budget.acquire(category, family)
+        slot = await self.budget.acquire(call.category, call.family)
         try:
-            return await self._send_authorized(method, path, category, family, params, body, host)
+            return await self._send_authorized(call)
         finally:
             self.budget.done(slot)
 
-    async def _send_authorized(
-        self,
-        method: str,
-        path: str,
-        category: Category,
-        family: Family,
-        params: dict[str, str],
-        body: Any,
-        host: str | None,
-    ) -> httpx.Response:
+    async def _send_authorized(self, call: _Call) -> httpx.Response:
         token = await self.tokens.token()
-        response = await self._send_once(method, path, token, category, family, params, body)
+        response = await self._send_once(call, token)
         if response.status_code == 401:
             # An expired or revoked token (124): get a new one, once.
             await self.tokens.invalidate(token)
             token = await self.tokens.token()
-            response = await self._send_once(method, path, token, category, family, params, body)
+            response = await self._send_once(call, token)
         if response.status_code >= 400:
-            raise error_from_response(response, method, path, self.clock.now(), host)
+            raise error_from_response(response, call.method, call.path, self.clock.now(), call.host)
         return response
 
-    async def _send_once(
-        self,
-        method: str,
-        path: str,
-        token: AccessToken,
-        category: Category,
-        family: Family,
-        params: dict[str, str],
-        body: Any,
-    ) -> httpx.Response:
-        url = self.api_base(token) + path
+    async def _send_once(self, call: _Call, token: AccessToken) -> httpx.Response:
+        url = self.api_base(token) + call.path
         headers = {"Authorization": f"Bearer {token.value}"}
         content = None
-        if body is not None:
-            content = jsonlib.dumps(body).encode()
+        if call.body is not None:
+            content = jsonlib.dumps(call.body).encode()
             headers["Content-Type"] = "application/json"
         started = self.clock.monotonic()
         try:
             response = await self.http.request(
-                method, url, params=params, content=content, headers=headers
+                call.method, url, params=call.params, content=content, headers=headers
             )
         except httpx.TransportError as exc:
-            raise _transport_error(exc, method, path) from None
-        self.budget.observe(category, response.headers, family)
-        log.debug(
-            "%s %s -> %d (%.0f ms)",
-            method,
-            path,
-            response.status_code,
-            (self.clock.monotonic() - started) * 1000,
-        )
+            raise _transport_error(exc, call.method, call.path) from None
+        self.budget.observe(call.category, response.headers, call.family)
+        elapsed_ms = (self.clock.monotonic() - started) * 1000
+        log.debug("%s -> %d (%.0f ms)", call, response.status_code, elapsed_ms)
         return response
 
     def _backoff(self, attempt: int) -> float:
         base: float = min(30.0, 0.5 * 2 ** (attempt - 1))
         return base * (0.5 + self._rng.random() / 2)
+
+
+@dataclass(frozen=True)
+class _Call:
+    """One API call as it travels down the send path (never holds the token)."""
+
+    method: str
+    path: str
+    category: Category
+    family: Family
+    params: dict[str, str]
+    body: Any
+    host: str | None
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path}"
 
 
 def _retry_allowed(method: str, exc: Exception) -> bool:

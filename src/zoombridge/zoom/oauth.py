@@ -30,7 +30,13 @@ import httpx
 
 from zoombridge.clock import Clock, SystemClock
 from zoombridge.errors import InvalidInput, ReauthorizationNeeded, TransportError
-from zoombridge.zoom.auth import AccessToken, basic_auth, parse_token_response, token_error
+from zoombridge.zoom.auth import (
+    REFRESH_MARGIN,
+    AccessToken,
+    basic_auth,
+    parse_token_response,
+    token_error,
+)
 
 __all__ = [
     "AuthorizationCodeFlow",
@@ -63,7 +69,14 @@ class UserGrant:
     needs_reauthorization: str | None = None
 
     def access(self) -> AccessToken:
-        return AccessToken(self.access_token, self.expires_at, self.scopes, self.api_url)
+        """The access token, due for refresh a few minutes before it expires."""
+        return AccessToken(
+            self.access_token,
+            self.expires_at,
+            self.scopes,
+            self.api_url,
+            refresh_at=self.expires_at - REFRESH_MARGIN,
+        )
 
 
 class GrantStore(Protocol):
@@ -228,6 +241,9 @@ class AuthorizationCodeFlow:
         try:
             new = await self._token_call(form, "the token refresh", lost_is_fatal=True)
         except ReauthorizationNeeded as exc:
+            rotated = await _rotated_by_someone_else(store, old)
+            if rotated is not None:
+                return rotated  # a concurrent worker used the token first and saved its grant
             await store.mark_reauthorization_needed(str(exc))
             raise
         try:
@@ -272,6 +288,13 @@ class AuthorizationCodeFlow:
                     "old one cannot be trusted: the user must authorize the app again"
                 ) from None
             raise TransportError(f"no answer from {url}: {type(exc).__name__}") from None
+
+
+async def _rotated_by_someone_else(store: GrantStore, used: UserGrant) -> UserGrant | None:
+    latest = await store.load()
+    if latest is None or latest.needs_reauthorization:
+        return None
+    return latest if latest.refresh_token != used.refresh_token else None
 
 
 class UserTokens:

@@ -8,7 +8,6 @@ from datetime import date
 from zoombridge.zoom.client import ZoomClient
 from zoombridge.zoom.endpoints import ENDPOINTS
 from zoombridge.zoom.models import ZoomInt, ZoomModel, ZoomTime
-from zoombridge.zoom.pagination import month_windows
 
 __all__ = [
     "CallHistoryEntry",
@@ -53,53 +52,33 @@ class CallHistoryEntry(ZoomModel):
     recording_status: str | None = None
 
 
-def _window(from_: date, to: date) -> dict[str, str]:
-    return {"from": from_.isoformat(), "to": to.isoformat()}
-
-
 async def iter_phone_recordings(
     zoom: ZoomClient, start: date, end: date
 ) -> AsyncIterator[PhoneRecording]:
     """Every call recording on the account between two dates (one-month windows)."""
-    for from_, to in month_windows(start, end):
-        async for item in zoom.pages(
-            ENDPOINTS["phone_recordings"], "recordings", params=_window(from_, to)
-        ):
-            yield PhoneRecording.model_validate(item)
+    async for item in zoom.pages_by_month(ENDPOINTS["phone_recordings"], "recordings", start, end):
+        yield PhoneRecording.model_validate(item)
 
 
 async def iter_user_phone_recordings(
     zoom: ZoomClient, user_id: str, start: date, end: date
 ) -> AsyncIterator[PhoneRecording]:
-    for from_, to in month_windows(start, end):
-        async for item in zoom.pages(
-            ENDPOINTS["phone_user_recordings"],
-            "recordings",
-            params=_window(from_, to),
-            userId=user_id,
-        ):
-            yield PhoneRecording.model_validate(item)
+    endpoint = ENDPOINTS["phone_user_recordings"]
+    async for item in zoom.pages_by_month(endpoint, "recordings", start, end, userId=user_id):
+        yield PhoneRecording.model_validate(item)
 
 
 async def iter_call_history(
     zoom: ZoomClient, start: date, end: date
 ) -> AsyncIterator[CallHistoryEntry]:
     """The account's call history (HEAVY), to reconcile recordings against calls."""
-    for from_, to in month_windows(start, end):
-        async for item in zoom.pages(
-            ENDPOINTS["phone_call_history"], "call_logs", params=_window(from_, to)
-        ):
-            yield CallHistoryEntry.model_validate(item)
+    async for item in zoom.pages_by_month(ENDPOINTS["phone_call_history"], "call_logs", start, end):
+        yield CallHistoryEntry.model_validate(item)
 
 
 async def iter_user_call_history(
     zoom: ZoomClient, user_id: str, start: date, end: date
 ) -> AsyncIterator[CallHistoryEntry]:
-    for from_, to in month_windows(start, end):
-        async for item in zoom.pages(
-            ENDPOINTS["phone_user_call_history"],
-            "call_logs",
-            params=_window(from_, to),
-            userId=user_id,
-        ):
-            yield CallHistoryEntry.model_validate(item)
+    endpoint = ENDPOINTS["phone_user_call_history"]
+    async for item in zoom.pages_by_month(endpoint, "call_logs", start, end, userId=user_id):
+        yield CallHistoryEntry.model_validate(item)

@@ -9,7 +9,6 @@ from typing import Literal
 from zoombridge.zoom.client import ZoomClient
 from zoombridge.zoom.endpoints import ENDPOINTS
 from zoombridge.zoom.models import RecordingMeeting
-from zoombridge.zoom.pagination import month_windows
 
 __all__ = [
     "delete_meeting_recordings",
@@ -40,9 +39,9 @@ async def iter_user_recordings(
     zoom: ZoomClient, user_id: str, start: date, end: date
 ) -> AsyncIterator[RecordingMeeting]:
     """Every recorded instance between two dates, one calendar month per request window."""
-    for from_, to in month_windows(start, end):
-        async for meeting in list_user_recordings(zoom, user_id, from_, to):
-            yield meeting
+    endpoint = ENDPOINTS["recordings_list"]
+    async for item in zoom.pages_by_month(endpoint, "meetings", start, end, userId=user_id):
+        yield RecordingMeeting.model_validate(item)
 
 
 async def list_trash(

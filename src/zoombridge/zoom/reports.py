@@ -11,7 +11,6 @@ from pydantic import Field
 from zoombridge.zoom.client import ZoomClient
 from zoombridge.zoom.endpoints import ENDPOINTS
 from zoombridge.zoom.models import ZoomInt, ZoomModel, ZoomTime
-from zoombridge.zoom.pagination import month_windows
 
 __all__ = [
     "ArchivedMeeting",
@@ -129,22 +128,21 @@ async def iter_report_meetings(
     kind: Literal["past", "pastOne", "pastJoined"] = "past",
 ) -> AsyncIterator[ReportMeeting]:
     """A user's ended meetings (HEAVY; one-month windows, within the last six months)."""
-    for from_, to in month_windows(start, end):
-        params = {"from": from_.isoformat(), "to": to.isoformat(), "type": kind}
-        async for item in zoom.pages(
-            ENDPOINTS["report_user_meetings"], "meetings", params=params, userId=user_id
-        ):
-            yield ReportMeeting.model_validate(item)
+    endpoint = ENDPOINTS["report_user_meetings"]
+    params = {"type": kind}
+    async for item in zoom.pages_by_month(
+        endpoint, "meetings", start, end, params=params, userId=user_id
+    ):
+        yield ReportMeeting.model_validate(item)
 
 
 async def iter_dashboard_meetings(
     zoom: ZoomClient, start: date, end: date, kind: Literal["live", "past", "pastOne"] = "past"
 ) -> AsyncIterator[DashboardMeeting]:
     """Meetings from the dashboard (RESOURCE-INTENSIVE: a few per minute; Business plan)."""
-    for from_, to in month_windows(start, end):
-        params = {"type": kind, "from": from_.isoformat(), "to": to.isoformat()}
-        async for item in zoom.pages(ENDPOINTS["dashboard_meetings"], "meetings", params=params):
-            yield DashboardMeeting.model_validate(item)
+    endpoint = ENDPOINTS["dashboard_meetings"]
+    async for item in zoom.pages_by_month(endpoint, "meetings", start, end, params={"type": kind}):
+        yield DashboardMeeting.model_validate(item)
 
 
 async def iter_archived_meetings(

@@ -1,0 +1,74 @@
+"""Configuration: ZOOMBRIDGE_* variables, nested with __, clear errors naming the variable."""
+
+from __future__ import annotations
+
+import pytest
+
+from zoombridge.app import ZoomBridge
+from zoombridge.errors import ConfigurationError
+from zoombridge.settings import load_settings
+
+
+@pytest.fixture(autouse=True)
+def clean_environ(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("ZOOMBRIDGE_"):
+            monkeypatch.delenv(name)
+
+
+def test_defaults_point_at_zoom(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = load_settings()
+    assert str(settings.zoom.api_url) == "https://api.zoom.us/v2"
+    assert str(settings.zoom.oauth_url).rstrip("/") == "https://zoom.us"
+    assert settings.zoom.plan == "pro"
+    assert settings.zoom.proxy is None
+
+
+def test_every_connection_variable_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    values = {
+        "ACCOUNT_ID": "acc-1",
+        "CLIENT_ID": "client-1",
+        "CLIENT_SECRET": "s3cret",
+        "API_URL": "http://127.0.0.1:9000/v2",
+        "OAUTH_URL": "http://127.0.0.1:9000",
+        "PLAN": "business",
+        "PROXY": "http://proxy.internal:3128",
+        "WEBHOOK_SECRET": "whsec",
+    }
+    for name, value in values.items():
+        monkeypatch.setenv(f"ZOOMBRIDGE_ZOOM__{name}", value)
+    zoom = load_settings().zoom
+    assert (zoom.account_id, zoom.client_id, zoom.plan) == ("acc-1", "client-1", "business")
+    assert zoom.client_secret.get_secret_value() == "s3cret"
+    assert zoom.webhook_secret.get_secret_value() == "whsec"
+    assert str(zoom.proxy).startswith("http://proxy.internal:3128")
+    assert "s3cret" not in repr(zoom)
+    assert "whsec" not in repr(zoom)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("PLAN", "enterprise", "ZOOMBRIDGE_ZOOM__PLAN"),
+        ("API_URL", "not a url", "ZOOMBRIDGE_ZOOM__API_URL"),
+        ("ACCOUNT_ID", "abc def", "spaces"),
+        ("CLIENT_ID", "abc\n", "ZOOMBRIDGE_ZOOM__CLIENT_ID"),
+        ("TIMEOUT_SECONDS", "0", "ZOOMBRIDGE_ZOOM__TIMEOUT_SECONDS"),
+        ("PROXY", "ftp//nowhere", "ZOOMBRIDGE_ZOOM__PROXY"),
+    ],
+)
+def test_bad_values_are_refused_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, message: str
+) -> None:
+    monkeypatch.setenv(f"ZOOMBRIDGE_ZOOM__{name}", value)
+    with pytest.raises(ConfigurationError, match=message):
+        load_settings()
+
+
+def test_missing_credentials_are_named_before_any_call() -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        ZoomBridge(load_settings()).zoom_client()
+    for name in ("ACCOUNT_ID", "CLIENT_ID", "CLIENT_SECRET"):
+        assert f"ZOOMBRIDGE_ZOOM__{name}" in str(caught.value)
