@@ -12,8 +12,8 @@ from datetime import timedelta
 from typing import Any
 
 from zoombridge.emulator.api import iso
-from zoombridge.emulator.serialize import ID_LESS, visible_files
-from zoombridge.emulator.world import EmuFile, EmuInstance, EmuPhoneRecording, World
+from zoombridge.emulator.serialize import file_json, participant_file_json, visible_files
+from zoombridge.emulator.world import EmuInstance, EmuPhoneRecording, World
 
 __all__ = ["complete_late_files", "meeting_event", "phone_recording_event", "recording_event"]
 
@@ -40,43 +40,6 @@ def _operator(world: World) -> dict[str, str]:
     return {"operator": owner.email if owner else "", "operator_id": world.owner_id}
 
 
-def _file(world: World, instance: EmuInstance, file: EmuFile) -> dict[str, Any]:
-    data: dict[str, Any] = {}
-    if file.file_type not in ID_LESS:
-        data["id"] = file.id
-    data |= {
-        "meeting_id": instance.uuid,
-        "recording_start": iso(file.recording_start),
-        "recording_end": iso(file.recording_end),
-        "file_type": file.file_type,
-        "file_extension": file.file_extension,
-    }
-    if file.file_type not in ID_LESS:
-        data |= {
-            "file_size": file.size,
-            "play_url": f"{world.web_base}/rec/play/{file.token}",
-            "status": file.status,
-            "recording_type": file.recording_type,
-        }
-    data["download_url"] = f"{world.web_base}/rec/download/{file.token}"
-    return data
-
-
-def _participant_file(world: World, file: EmuFile) -> dict[str, Any]:
-    return {
-        "id": file.id,
-        "recording_start": iso(file.recording_start),
-        "recording_end": iso(file.recording_end),
-        "file_type": file.file_type,
-        "file_name": file.file_name,
-        "file_size": file.size,
-        "file_extension": file.file_extension,
-        "play_url": f"{world.web_base}/rec/play/{file.token}",
-        "download_url": f"{world.web_base}/rec/download/{file.token}",
-        "status": file.status,
-    }
-
-
 def recording_object(world: World, instance: EmuInstance, event: str) -> dict[str, Any]:
     trash = event in ("recording.trashed", "recording.deleted")
     files = (
@@ -101,14 +64,16 @@ def recording_object(world: World, instance: EmuInstance, event: str) -> dict[st
         "share_url": f"{world.web_base}/rec/share/{instance.play_passcode[:16]}",
         "total_size": sum(f.size for f in [*files, *audio]),
         "recording_count": len(files) + len(audio),
-        "recording_files": [_file(world, instance, f) for f in files],
+        "recording_files": [file_json(world, instance, f) for f in files],
     }
     if event in WITH_DOWNLOAD_TOKEN:
         data |= {"host_email": host.email if host else "", "password": instance.recording_passcode}
     if event == "recording.completed":
         data["recording_play_passcode"] = instance.play_passcode
     if audio and event != "recording.transcript_completed":
-        data["participant_audio_files"] = [_participant_file(world, f) for f in audio]
+        data["participant_audio_files"] = [
+            participant_file_json(world, f, webhook=True) for f in audio
+        ]
     return data
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from zoombridge.emulator import (
+    routes_archive,
     routes_meetings,
     routes_phone,
     routes_recordings,
@@ -20,5 +21,6 @@ def all_routes() -> list[ApiRoute]:
         *routes_recordings.ROUTES,
         *routes_meetings.ROUTES,
         *routes_reports.ROUTES,
+        *routes_archive.ROUTES,
         *routes_phone.ROUTES,
     ]

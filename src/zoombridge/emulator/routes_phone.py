@@ -21,7 +21,7 @@ from starlette.responses import Response
 from zoombridge.emulator.api import ApiError, ApiRoute, Call, Handler, iso, zoom_json
 from zoombridge.emulator.downloads import stream_body
 from zoombridge.emulator.limiter import Label
-from zoombridge.emulator.routes_reports import Window, date_window
+from zoombridge.emulator.windows import Window, date_window
 from zoombridge.emulator.world import EmuCall, EmuPhoneRecording, EmuUser, World
 
 __all__ = ["ROUTES", "call_history_json", "phone_recording_json"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 from datetime import date, timedelta
 
 from starlette.responses import Response
@@ -10,6 +9,7 @@ from starlette.responses import Response
 from zoombridge.emulator.api import ApiError, ApiRoute, Call, zoom_json
 from zoombridge.emulator.events import complete_late_files, recording_event
 from zoombridge.emulator.serialize import instance_json, visible_files
+from zoombridge.emulator.windows import one_month_after
 from zoombridge.emulator.world import EmuFile, EmuInstance
 
 __all__ = ["ROUTES"]
@@ -37,14 +37,9 @@ def _window(call: Call) -> tuple[date, date]:
     end = call.date_param("to") or (start + timedelta(days=1))
     if end < start:
         raise ApiError(400, 300, "The 'to' date must not be earlier than the 'from' date.")
-    if end > _one_month_after(start):
+    if end > one_month_after(start):
         raise ApiError(400, 300, "The date range cannot exceed one month.")
     return start, end
-
-
-def _one_month_after(day: date) -> date:
-    year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 async def list_recordings(call: Call) -> Response:

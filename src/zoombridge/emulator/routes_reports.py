@@ -3,27 +3,22 @@
 These read the same instances the recording endpoints serve, as Zoom's other views of them:
 `/past_meetings/*` (one instance and its attendance), `/report/users/{userId}/meetings` and
 `/metrics/meetings` (month windows inside the last six months; only meetings with two or
-more participants unless one-person meetings are asked for) and `/archive_files` (seven-day
-windows; archive files built from the instance's recording files, per-participant audio as
-individual files). Every field emitted is one that Zoom's schema for the operation defines.
+more participants unless one-person meetings are asked for). The compliance archive is in
+routes_archive.py. Every field emitted is one that Zoom's schema for the operation defines.
 """
 
 from __future__ import annotations
 
-import calendar
-import hashlib
-import weakref
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from starlette.responses import Response
 
 from zoombridge.emulator.api import ApiError, ApiRoute, Call, iso, zoom_json
-from zoombridge.emulator.events import complete_late_files
-from zoombridge.emulator.world import EmuFile, EmuInstance, EmuUser, World
+from zoombridge.emulator.windows import date_window, months_before
+from zoombridge.emulator.world import EmuInstance, EmuUser, World
 
-__all__ = ["ROUTES", "Window", "date_window", "months_before", "one_month_after"]
+__all__ = ["ROUTES"]
 
 PAST_MEETING = ("meeting:read:past_meeting:admin", "meeting:read:admin")
 PAST_INSTANCES = ("meeting:read:list_past_instances:admin", "meeting:read:admin")
@@ -34,119 +29,15 @@ DASHBOARD_MEETINGS = (
     "dashboard_meetings:read:admin",
     "dashboard:read:admin",
 )
-ARCHIVE_FILES = ("archiving:read:list_archived_files:admin", "recording:read:admin")
 
 DETAIL_DAYS = 365  # "You cannot access a meeting that occurred more than one year ago."
 KEPT_MONTHS = 15  # participants and instances: "within the last 15 months"
-ARCHIVE_WINDOW = timedelta(days=7)
-ARCHIVE_DELAY = timedelta(minutes=5)  # archiving completes a few minutes after the meeting
-# Which cloud-recording files an archive holds, and the archive's recording_type for each.
-ARCHIVED_TYPES = {
-    ("MP4", "shared_screen_with_speaker_view"): "shared_screen_with_speaker_view",
-    ("M4A", "audio_only"): "audio_only",
-    ("CHAT", "chat_file"): "chat_file",
-    ("TRANSCRIPT", "audio_transcript"): "audio_transcript",
-}
-
-_FINGERPRINTS: weakref.WeakKeyDictionary[World, dict[str, str]] = weakref.WeakKeyDictionary()
-
-
-# date windows (shared with the phone routes) ------------------------------------------------
-def one_month_after(day: date) -> date:
-    year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def months_before(day: date, months: int) -> date:
-    index = day.year * 12 + day.month - 1 - months
-    year, month = divmod(index, 12)
-    month += 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-@dataclass(frozen=True)
-class Window:
-    """A from/to query as Zoom reads it: both ends inclusive."""
-
-    start: datetime
-    end: datetime
-
-    @property
-    def first(self) -> date:
-        return self.start.date()
-
-    @property
-    def last(self) -> date:
-        return self.end.date()
-
-    def __contains__(self, moment: datetime) -> bool:
-        return self.start <= moment <= self.end
-
-
-def _missing(name: str) -> ApiError:
-    return ApiError(
-        400, 300, "Validation Failed.", errors=[{"field": name, "message": "Required."}]
-    )
-
-
-def _moment(call: Call, name: str, *, end: bool = False) -> datetime | None:
-    """`yyyy-MM-dd`, `yyyy-MM-dd HH:mm:ss` or `yyyy-MM-ddTHH:mm:ssZ`, in UTC. A bare date
-    stands for the start of the day, or for its last second when it ends a range."""
-    raw = (call.query.get(name) or "").strip()
-    if not raw:
-        return None
-    day = call.date_param(name) if len(raw) == 10 else None
-    if day is not None:
-        return datetime.combine(day, time.max if end else time.min, UTC).replace(microsecond=0)
-    try:
-        parsed = datetime.fromisoformat(raw.replace(" ", "T").replace("Z", "+00:00"))
-    except ValueError:
-        raise ApiError(400, 300, f"Invalid field: {name}.") from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-
-
-def date_window(
-    call: Call,
-    *,
-    default: timedelta | None = None,
-    six_months: bool = True,
-    max_span: timedelta | None = None,
-) -> Window:
-    """from/to with Zoom's rules: `to` is required once `from` is given (both are, when no
-    `default` span applies), at most one month apart (or `max_span`), and by default the
-    range must fall within the last six months."""
-    now = call.world.now().replace(microsecond=0)
-    start = _moment(call, "from")
-    end = _moment(call, "to", end=True)
-    if start is None and end is None and default is not None:
-        start, end = now - default, now
-    if start is None:
-        raise _missing("from")
-    if end is None:
-        raise _missing("to")
-    if end < start:
-        raise ApiError(400, 300, "The 'to' date must not be earlier than the 'from' date.")
-    if max_span is not None:
-        if end - start > max_span:
-            days = max_span.days
-            raise ApiError(
-                400, 300, f"The date range between from and to cannot exceed {days} days."
-            )
-    elif end.date() > one_month_after(start.date()):
-        raise ApiError(400, 300, "The date range cannot exceed one month.")
-    if six_months and start.date() < months_before(now.date(), 6):
-        raise ApiError(400, 300, "The date range must fall within the last six months.")
-    return Window(start, end)
 
 
 # shared pieces ----------------------------------------------------------------------------
 def _require_paid(call: Call, text: str = "Only available for paid account: {}.") -> None:
     if call.world.plan == "free":
         raise ApiError(400, 200, text.format(call.world.account_id))
-
-
-def _ended(world: World, instance: EmuInstance) -> bool:
-    return instance.end_time <= world.now()
 
 
 def _past_instance(call: Call) -> EmuInstance:
@@ -156,10 +47,10 @@ def _past_instance(call: Call) -> EmuInstance:
     instance = world.instances.get(key)
     if instance is None and key.isdigit():
         candidates = [
-            i for i in world.instances.values() if i.meeting_id == int(key) and _ended(world, i)
+            i for i in world.instances.values() if i.meeting_id == int(key) and i.ended(world.now())
         ]
         instance = max(candidates, key=lambda i: (i.start_time, i.uuid), default=None)
-    if instance is None or instance.webinar or not _ended(world, instance):
+    if instance is None or instance.webinar or not instance.ended(world.now()):
         raise ApiError(404, 3001, f"Meeting does not exist: {key}.")
     return instance
 
@@ -215,7 +106,7 @@ async def past_instances(call: Call) -> Response:
     if (meeting is None and not mine) or (meeting is not None and meeting.webinar):
         raise ApiError(404, 3001, f"Meeting does not exist: {key}.")
     oldest = months_before(world.now().date(), KEPT_MONTHS)
-    ended = [i for i in mine if _ended(world, i) and i.start_time.date() >= oldest]
+    ended = [i for i in mine if i.ended(world.now()) and i.start_time.date() >= oldest]
     first, last = call.date_param("from"), call.date_param("to")
     if first is not None and last is not None:  # "only takes effect when used together"
         ended = [i for i in ended if first <= i.start_time.date() <= last]
@@ -302,7 +193,7 @@ async def report_meetings(call: Call) -> Response:
     world = call.world
     rows = []
     for instance in sorted(world.instances.values(), key=lambda i: (i.start_time, i.uuid)):
-        if not _ended(world, instance):
+        if not instance.ended(world.now()):
             continue
         if not window.first <= instance.start_time.date() <= window.last:
             continue
@@ -423,7 +314,7 @@ async def dashboard_meetings(call: Call) -> Response:
         by_end = by == "end_time" and kind == "past"  # only `past` may query by end time
         rows = []
         for instance in sorted(world.instances.values(), key=lambda i: (i.start_time, i.uuid)):
-            if instance.webinar or not _ended(world, instance):
+            if instance.webinar or not instance.ended(world.now()):
                 continue
             if (instance.end_time if by_end else instance.start_time) not in window:
                 continue
@@ -432,137 +323,6 @@ async def dashboard_meetings(call: Call) -> Response:
                 rows.append(dashboard_meeting_json(world, instance, tracking))
     body = call.page(rows, "meetings")
     return zoom_json({"from": call.query.get("from"), "to": call.query.get("to"), **body})
-
-
-# /archive_files -------------------------------------------------------------------------------
-def _fingerprint(world: World, file: EmuFile) -> str:
-    """SHA-256 of the file's bytes, computed once per world and file."""
-    cache = _FINGERPRINTS.setdefault(world, {})
-    if file.token not in cache:
-        body = file.body()
-        digest = hashlib.sha256()
-        if isinstance(body, bytes):
-            digest.update(body)
-        else:
-            for piece in body.iter_range(0, int(body.size), 1 << 20):
-                digest.update(piece)
-        cache[file.token] = digest.hexdigest()
-    return cache[file.token]
-
-
-def _archived(instance: EmuInstance) -> list[tuple[EmuFile, str, dict[str, Any] | None]]:
-    """(file, archive recording_type, participant for individual files) in Zoom's order."""
-    chosen: list[tuple[EmuFile, str, dict[str, Any] | None]] = []
-    for file in instance.files:
-        kind = ARCHIVED_TYPES.get((file.file_type, file.recording_type or ""))
-        if kind is not None and file.id is not None:
-            chosen.append((file, kind, None))
-    for file in instance.participant_audio:
-        person = next((p for p in instance.participants if p["name"] == file.file_name), None)
-        if file.id is not None:
-            chosen.append((file, "audio_only", person or {}))
-    return chosen
-
-
-def archive_file_json(
-    world: World, file: EmuFile, kind: str, person: dict[str, Any] | None
-) -> dict[str, Any]:
-    done = file.status == "completed"
-    data: dict[str, Any] = {
-        "id": file.id,
-        "file_type": file.file_type,
-        "file_extension": file.file_extension,
-        "file_size": file.size if done else 0,
-        "download_url": f"{world.web_base}/rec/archive/download/{file.token}",
-        "individual": person is not None,
-    }
-    if person is not None:
-        data |= {
-            "participant_email": person.get("user_email", ""),
-            "participant_join_time": iso(person.get("join_time") or file.recording_start),
-            "participant_leave_time": iso(person.get("leave_time") or file.recording_end),
-        }
-    else:  # the archiving gateway's own join and leave
-        data |= {
-            "participant_join_time": iso(file.recording_start),
-            "participant_leave_time": iso(file.recording_end),
-        }
-    data |= {
-        "recording_type": kind,
-        "status": file.status,
-        "encryption_fingerprint": _fingerprint(world, file) if done else "",
-    }
-    if done and file.file_extension.upper() in ("TXT", "JSON"):
-        text = file.body()
-        lines = text.decode("utf-8", "replace").splitlines() if isinstance(text, bytes) else []
-        data["number_of_messages"] = sum(1 for line in lines if line.strip())
-    return data
-
-
-def _complete_time(instance: EmuInstance, files: list[EmuFile]) -> datetime | None:
-    if any(f.status != "completed" for f in files):
-        return None
-    ready = [f.ready_at for f in files if f.ready_at is not None]
-    return max([instance.end_time + ARCHIVE_DELAY, *ready])
-
-
-def _account_name(world: World) -> str:
-    """The emulated account has no name of its own: its owner's e-mail domain stands in."""
-    owner = world.users.get(world.owner_id)
-    return owner.email.rpartition("@")[2] if owner else world.account_id
-
-
-def archive_meeting_json(world: World, instance: EmuInstance) -> dict[str, Any]:
-    archived = _archived(instance)
-    files = [f for f, _, _ in archived]
-    complete = _complete_time(instance, files)
-    meeting = world.meetings.get(instance.meeting_id)
-    items = [archive_file_json(world, f, kind, person) for f, kind, person in archived]
-    return {
-        "account_name": _account_name(world),
-        "uuid": instance.uuid,
-        "id": instance.meeting_id,
-        "host_id": instance.host_id,
-        "topic": instance.topic,
-        "type": instance.type,
-        "start_time": iso(instance.start_time),
-        "timezone": instance.timezone,
-        "duration": meeting.duration if meeting is not None else instance.duration_minutes,
-        "duration_in_second": int((instance.end_time - instance.start_time).total_seconds()),
-        "total_size": sum(int(item["file_size"]) for item in items),
-        "recording_count": len(items),
-        "meeting_type": "internal",
-        "is_breakout_room": False,
-        "status": "completed" if complete is not None else "processing",
-        "complete_time": iso(complete),
-        "archive_files": items,
-    }
-
-
-async def archive_files(call: Call) -> Response:
-    world = call.world
-    complete_late_files(world)
-    by = call.query.get("query_date_type") or "meeting_start_time"
-    if by not in ("meeting_start_time", "archive_complete_time"):
-        raise ApiError(400, 300, "Invalid field: query_date_type.")
-    window = date_window(call, default=ARCHIVE_WINDOW, six_months=False, max_span=ARCHIVE_WINDOW)
-    selected = []
-    for instance in sorted(world.instances.values(), key=lambda i: (i.start_time, i.uuid)):
-        archived = _archived(instance)
-        if not archived or not _ended(world, instance):
-            continue
-        if by == "archive_complete_time":
-            moment = _complete_time(instance, [f for f, _, _ in archived])
-        else:
-            moment = instance.start_time
-        if moment is not None and moment in window:
-            selected.append(instance)
-    # sizes and fingerprints are worked out only for the page being sent
-    page = call.page([{"uuid": i.uuid} for i in selected], "meetings", with_page_count=False)
-    page["meetings"] = [
-        archive_meeting_json(world, world.instances[m["uuid"]]) for m in page["meetings"]
-    ]
-    return zoom_json({"from": iso(window.start), "to": iso(window.end), **page})
 
 
 ROUTES = [
@@ -581,5 +341,4 @@ ROUTES = [
     ApiRoute(
         "GET", "/metrics/meetings", "RESOURCE_INTENSIVE", DASHBOARD_MEETINGS, dashboard_meetings
     ),
-    ApiRoute("GET", "/archive_files", "MEDIUM", ARCHIVE_FILES, archive_files),
 ]

@@ -39,8 +39,9 @@ def file_json(
     return data
 
 
-def participant_file_json(world: World, file: EmuFile) -> dict[str, Any]:
-    return {
+def participant_file_json(world: World, file: EmuFile, *, webhook: bool = False) -> dict[str, Any]:
+    """A per-participant audio file; webhooks also carry its file_extension, REST does not."""
+    data = {
         "id": file.id,
         "recording_start": iso(file.recording_start),
         "recording_end": iso(file.recording_end),
@@ -51,6 +52,9 @@ def participant_file_json(world: World, file: EmuFile) -> dict[str, Any]:
         "download_url": f"{world.web_base}/rec/download/{file.token}",
         "status": file.status,
     }
+    if webhook:
+        data["file_extension"] = file.file_extension
+    return data
 
 
 def visible_files(instance: EmuInstance, files: list[EmuFile], trash: bool) -> list[EmuFile]:

@@ -117,6 +117,9 @@ class EmuInstance:
     recording_deleted: bool = False
     webinar: bool = False
 
+    def ended(self, now: datetime) -> bool:
+        return self.end_time <= now
+
     @property
     def duration_minutes(self) -> int:
         return max(1, round((self.end_time - self.start_time).total_seconds() / 60))
