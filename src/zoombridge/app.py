@@ -1,19 +1,29 @@
 """The composition root: settings in, ready-to-use parts out. Wiring only, no logic.
 
-Later parts (database, storage, durable workers) join here; the CLI and the portal build a
-`ZoomBridge` and ask it for what they need.
+The CLI and the portal build a `ZoomBridge` and ask it for what they need: a Zoom client, the
+catalog, the store, or a running archive (all of them plus the durable workers).
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 import httpx
 
+from zoombridge.archive.catalog import ensure_connection
+from zoombridge.archive.durable import start_durable, stop_durable
+from zoombridge.archive.runtime import ArchiveRuntime, Progress, bind, unbind
 from zoombridge.clock import Clock, SystemClock
+from zoombridge.db import Catalog, open_catalog
 from zoombridge.errors import ConfigurationError
 from zoombridge.settings import Settings, load_settings
+from zoombridge.storage import Store, check_template, open_store
 from zoombridge.zoom import ZoomClient
 
-__all__ = ["ZoomBridge"]
+__all__ = ["DEFAULT_CONNECTION", "ZoomBridge"]
+
+DEFAULT_CONNECTION = "default"
 
 
 class ZoomBridge:
@@ -52,3 +62,48 @@ class ZoomBridge:
             transport=self._transport,
             clock=self.clock,
         )
+
+    def catalog(self) -> Catalog:
+        return open_catalog(self.settings.effective_database_url())
+
+    def store(self) -> Store:
+        return open_store(self.settings.effective_storage_url())
+
+    @asynccontextmanager
+    async def archive(self, progress: Progress | None = None) -> AsyncIterator[ArchiveRuntime]:
+        """Everything a sync needs, with the durable workers running; all checked first."""
+        check_template(self.settings.archive.key_template)
+        zoom = self.zoom_client()  # raises before anything is created if credentials are missing
+        try:
+            store = self.store()
+            catalog = self.catalog()
+        except BaseException:
+            await zoom.aclose()
+            raise
+        connection_id = ensure_connection(
+            catalog, DEFAULT_CONNECTION, self.settings.zoom.account_id, self.clock.now()
+        )
+        runtime = ArchiveRuntime(
+            connection_id=connection_id,
+            name=DEFAULT_CONNECTION,
+            zoom=zoom,
+            catalog=catalog,
+            store=store,
+            settings=self.settings.archive,
+            clock=self.clock,
+            progress=progress or Progress(),
+        )
+        bind(runtime)
+        try:
+            await start_durable(
+                self.settings.effective_database_url(),
+                concurrency=self.settings.archive.concurrency,
+            )
+            try:
+                yield runtime
+            finally:
+                stop_durable()
+        finally:
+            unbind(connection_id)
+            await zoom.aclose()
+            catalog.dispose()

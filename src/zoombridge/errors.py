@@ -5,8 +5,9 @@
     │   ├── TransportError          timeout, refused connection, broken stream
     │   ├── ZoomServerError         Zoom answered 5xx
     │   ├── RateLimited             429 per-second limit (retry_after says how long)
-    │   └── DailyLimitReached       a daily quota is spent; paused until `resume_at` (00:00 UTC)
-    │       └── HostDailyLimitReached   one host's 100 create/update calls for the day
+    │   ├── DailyLimitReached       a daily quota is spent; paused until `resume_at` (00:00 UTC)
+    │   │   └── HostDailyLimitReached   one host's 100 create/update calls for the day
+    │   └── StorageError            the archive's storage failed to read or write (full, down)
     ├── FatalError                  a person has to change something before this can work
     │   ├── ConfigurationError      settings are missing or malformed
     │   ├── AuthenticationError     Zoom refused the credentials or the token
@@ -19,7 +20,8 @@
     │       └── WebhookRejected     signature, timestamp, size or shape is wrong
     └── SkippableError              this item cannot be done; carry on with the others
         ├── ZoomNotFound            Zoom says the user, meeting or recording does not exist
-        └── NotMediaError           a download returned an error page instead of the file
+        ├── NotMediaError           a download returned an error page instead of the file
+        └── SizeMismatch            a download's bytes disagree with the size Zoom announced
 
 Zoom errors carry the HTTP status, Zoom's own `code`, its message and the request id, and
 their `str()` tells a person what to do. Nothing in here ever holds a token or a secret.
@@ -43,7 +45,9 @@ __all__ = [
     "RateLimited",
     "ReauthorizationNeeded",
     "RetriableError",
+    "SizeMismatch",
     "SkippableError",
+    "StorageError",
     "TransportError",
     "WebhookRejected",
     "ZoomBridgeError",
@@ -141,6 +145,10 @@ class HostDailyLimitReached(DailyLimitReached):
         self.host = host
 
 
+class StorageError(RetriableError):
+    """The archive's storage failed (unreachable, full, refused); nothing was marked archived."""
+
+
 class ConfigurationError(FatalError):
     """Settings are missing or malformed; the message names the setting."""
 
@@ -191,3 +199,7 @@ class ZoomNotFound(SkippableError, ZoomError):
 
 class NotMediaError(SkippableError, ZoomError):
     """A download answered with an HTML or JSON error body instead of the recording bytes."""
+
+
+class SizeMismatch(SkippableError):
+    """The bytes Zoom served are not the size its listing announced; nothing was kept."""

@@ -9,20 +9,37 @@
     ZOOMBRIDGE_ZOOM__PROXY=http://proxy:3128   optional forward proxy
     ZOOMBRIDGE_ZOOM__WEBHOOK_SECRET=...    the app's webhook secret token (never logged)
 
+    ZOOMBRIDGE_HOME=./zoombridge-data      where the embedded database and default archive live
+    ZOOMBRIDGE_DATABASE_URL=postgresql://...   default: SQLite in ZOOMBRIDGE_HOME
+    ZOOMBRIDGE_STORAGE_URL=file:///path | s3://bucket/prefix   default: ZOOMBRIDGE_HOME/archive
+    ZOOMBRIDGE_ARCHIVE__START_DATE=2024-01-01   how far back the first backfill reaches
+    ZOOMBRIDGE_ARCHIVE__USERS=a@x.org,b@x.org   only these hosts (default: every user)
+    ZOOMBRIDGE_ARCHIVE__KEY_TEMPLATE=...    folder of each recorded instance (see storage.keys)
+    ZOOMBRIDGE_ARCHIVE__CONCURRENCY=4       file transfers at once, per worker
+
 `load_settings()` turns validation failures into one ConfigurationError that names each
 variable and what is wrong with it.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Literal
 
-from pydantic import AnyHttpUrl, BaseModel, Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from zoombridge.errors import ConfigurationError
 
-__all__ = ["Settings", "ZoomSettings", "load_settings"]
+__all__ = ["ArchiveSettings", "Settings", "ZoomSettings", "load_settings"]
 
 ENV_PREFIX = "ZOOMBRIDGE_"
 
@@ -57,6 +74,35 @@ class ZoomSettings(BaseModel):
         return [f"{ENV_PREFIX}ZOOM__{name}" for name, value in fields.items() if not value]
 
 
+DEFAULT_KEY_TEMPLATE = "{host_email}/{year}/{month}/{start} {topic} [{uuid}]"
+
+
+class ArchiveSettings(BaseModel):
+    """What the recording archive fetches and how it names what it stores."""
+
+    start_date: date = date(2020, 1, 1)
+    users: Annotated[list[str], NoDecode] = []
+    key_template: str = DEFAULT_KEY_TEMPLATE
+    concurrency: int = Field(default=4, ge=1, le=64)
+    lag_days: int = Field(default=2, ge=0, le=31)
+    poll_seconds: float = Field(default=60.0, gt=0)
+
+    @field_validator("users", mode="before")
+    @classmethod
+    def _split_emails(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("users")
+    @classmethod
+    def _emails_look_like_emails(cls, value: list[str]) -> list[str]:
+        bad = [email for email in value if "@" not in email or any(c.isspace() for c in email)]
+        if bad:
+            raise ValueError(f"not e-mail addresses: {', '.join(bad)}")
+        return [email.lower() for email in value]
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX,
@@ -66,6 +112,16 @@ class Settings(BaseSettings):
     )
 
     zoom: ZoomSettings = ZoomSettings()
+    archive: ArchiveSettings = ArchiveSettings()
+    home: Path = Path("zoombridge-data")
+    database_url: str | None = None
+    storage_url: str | None = None
+
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.home.resolve() / 'zoombridge.sqlite'}"
+
+    def effective_storage_url(self) -> str:
+        return self.storage_url or (self.home.resolve() / "archive").as_uri()
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -42,7 +42,7 @@ from zoombridge.zoom.errormap import error_from_response
 from zoombridge.zoom.pagination import month_windows, paginate
 from zoombridge.zoom.ratelimit import Category, Family, Plan, RateBudget
 
-__all__ = ["DEFAULT_API_URL", "DEFAULT_OAUTH_URL", "ZoomClient"]
+__all__ = ["DEFAULT_API_URL", "DEFAULT_OAUTH_URL", "CallStats", "ZoomClient"]
 
 log = logging.getLogger("zoombridge.zoom")
 
@@ -82,6 +82,7 @@ class ZoomClient:
         self.clock = clock or SystemClock()
         self.budget = budget or RateBudget(plan, clock=self.clock)
         self.max_attempts = max_attempts
+        self.stats = CallStats()
         self._rng = rng or random.Random()  # noqa: S311 - back-off jitter
         self._api_path = urlsplit(api_url).path.rstrip("/")
         self._api_url = api_url.rstrip("/")
@@ -332,6 +333,9 @@ class ZoomClient:
             )
         except httpx.TransportError as exc:
             raise _transport_error(exc, call.method, call.path) from None
+        self.stats.api_calls += 1
+        if response.status_code == 429:
+            self.stats.rate_limited += 1
         self.budget.observe(call.category, response.headers, call.family)
         elapsed_ms = (self.clock.monotonic() - started) * 1000
         log.debug("%s -> %d (%.0f ms)", call, response.status_code, elapsed_ms)
@@ -340,6 +344,14 @@ class ZoomClient:
     def _backoff(self, attempt: int) -> float:
         base: float = min(30.0, 0.5 * 2 ** (attempt - 1))
         return base * (0.5 + self._rng.random() / 2)
+
+
+@dataclass
+class CallStats:
+    """What this client has sent: every request Zoom answered, and how many were 429s."""
+
+    api_calls: int = 0
+    rate_limited: int = 0
 
 
 @dataclass(frozen=True)

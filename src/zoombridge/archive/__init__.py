@@ -1,0 +1,1 @@
+"""The recording archive: discovery, verified transfer, catalog, sidecars, sync status."""

@@ -1,0 +1,146 @@
+"""Discovery: which hosts to archive, and which of their recordings Zoom has.
+
+Every user counts (active, deactivated and pending: scripts that list only active users lose
+the recordings of people who left), or only the configured e-mails, where an e-mail Zoom does
+not know is reported in the sync status rather than silently ignored. Each host has a cursor:
+the first listing goes back to the configured start date, later ones start a few days (the
+lag) before the last date up to which every file was settled, so late files are caught.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import func, select
+
+from zoombridge.archive.catalog import record_instance
+from zoombridge.db import Catalog, FileState
+from zoombridge.db.models import Host, Meeting, RecordingFileRow, SyncState
+from zoombridge.storage import InstanceKeys
+from zoombridge.zoom import ZoomClient
+from zoombridge.zoom.recordings import iter_user_recordings
+from zoombridge.zoom.users import iter_all_users
+
+__all__ = ["HostCursor", "HostPlan", "advance_cursors", "discover_host", "plan_hosts"]
+
+
+class HostCursor(BaseModel):
+    """Where a host's listing stands. Versioned: an unknown version means "list again"."""
+
+    v: Literal[1] = 1
+    settled_till: date
+
+    @classmethod
+    def load(cls, raw: dict[str, Any] | None) -> HostCursor | None:
+        if raw is None:
+            return None
+        try:
+            return cls.model_validate(raw)
+        except ValidationError:
+            return None
+
+
+@dataclass(frozen=True)
+class HostPlan:
+    """One host's listing for this sync: its id, e-mail and the dates to list."""
+
+    user_id: str
+    email: str
+    since: date
+    till: date
+
+
+async def plan_hosts(
+    zoom: ZoomClient,
+    catalog: Catalog,
+    connection_id: int,
+    *,
+    wanted: list[str],
+    start_date: date,
+    lag_days: int,
+    now: datetime,
+) -> list[HostPlan]:
+    """List Zoom's users, record them, and say what to list for each."""
+    users = [user async for user in iter_all_users(zoom)]
+    by_email = {user.email.lower(): user for user in users}
+    unknown = sorted(email for email in wanted if email not in by_email)
+    chosen = [by_email[email] for email in wanted if email in by_email] if wanted else users
+    today = now.date()
+    plans = []
+    with catalog.session() as session, session.begin():
+        state = session.get(SyncState, connection_id)
+        if state is not None:
+            state.unknown_users = unknown
+        for user in chosen:
+            if not user.id:  # pending invitations have no id and cannot have recordings
+                continue
+            host = session.get(Host, (connection_id, user.id))
+            if host is None:
+                host = Host(connection_id=connection_id, user_id=user.id, email=user.email)
+                session.add(host)
+            host.email, host.status, host.seen_at = user.email, user.status, now
+            cursor = HostCursor.load(host.cursor)
+            since = start_date
+            if cursor is not None:
+                since = max(start_date, cursor.settled_till - timedelta(days=lag_days))
+            plans.append(HostPlan(user.id, user.email, min(since, today), today))
+    return plans
+
+
+async def discover_host(
+    zoom: ZoomClient,
+    catalog: Catalog,
+    connection_id: int,
+    plan: HostPlan,
+    *,
+    key_template: str,
+    now: datetime,
+) -> tuple[int, int]:
+    """List one host's recordings in month windows; returns (instances, new files)."""
+    instances = new_files = 0
+    async for meeting in iter_user_recordings(zoom, plan.user_id, plan.since, plan.till):
+        keys = InstanceKeys.render(
+            key_template,
+            uuid=meeting.uuid,
+            meeting_id=meeting.id,
+            host_id=meeting.host_id or plan.user_id,
+            host_email=meeting.host_email or plan.email,
+            topic=meeting.topic,
+            start=meeting.start_time,
+        )
+        instances += 1
+        new_files += record_instance(catalog, connection_id, meeting, keys, now)
+    return instances, new_files
+
+
+def advance_cursors(catalog: Catalog, connection_id: int, plans: list[HostPlan]) -> None:
+    """Move each host's cursor to the day before its oldest unsettled file (or the end)."""
+    with catalog.session() as session, session.begin():
+        oldest = dict(
+            session.execute(
+                select(Meeting.host_id, func.min(Meeting.start_time))
+                .join(
+                    RecordingFileRow,
+                    (RecordingFileRow.connection_id == Meeting.connection_id)
+                    & (RecordingFileRow.meeting_uuid == Meeting.uuid),
+                )
+                .where(
+                    Meeting.connection_id == connection_id,
+                    RecordingFileRow.state.not_in(FileState.SETTLED),
+                )
+                .group_by(Meeting.host_id)
+            ).all()
+        )
+        for plan in plans:
+            host = session.get(Host, (connection_id, plan.user_id))
+            if host is None:
+                continue
+            blocked = oldest.get(plan.user_id)
+            till = plan.till if blocked is None else min(plan.till, blocked.date())
+            previous = HostCursor.load(host.cursor)
+            if previous is not None and previous.settled_till > till and blocked is None:
+                till = previous.settled_till
+            host.cursor = HostCursor(settled_till=till).model_dump(mode="json")

@@ -1,0 +1,202 @@
+"""The archive's durable workflows (DBOS): one sync per connection, one transfer per file.
+
+A sync lists hosts and their recordings (each host's listing one checkpointed step), then
+enqueues one `archive_file` workflow per file that needs work, with the workflow id
+`zb-file:<connection>:<file id>#<attempt>`: enqueueing the same file twice (a second sync, a
+crashed sync resumed, another worker) finds the existing workflow instead of starting a copy.
+Transfers run from a DBOS queue, so several worker processes on PostgreSQL share them.
+
+Steps return plain dicts: they are checkpointed, and errors travel as messages (zoombridge's
+exceptions carry keyword state that does not survive serialization).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import asdict
+from datetime import date
+from typing import Any
+
+from dbos import DBOS, SetWorkflowID
+
+from zoombridge.archive import catalog as cat
+from zoombridge.archive.discover import HostPlan, advance_cursors, discover_host, plan_hosts
+from zoombridge.archive.runtime import runtime
+from zoombridge.archive.sidecar import write_sidecars
+from zoombridge.archive.transfer import transfer_file
+from zoombridge.db import FileState
+from zoombridge.errors import AuthenticationError, MissingScopes, ZoomBridgeError, ZoomNotFound
+
+__all__ = ["FILE_QUEUE", "archive_file", "file_workflow_id", "sync_connection"]
+
+log = logging.getLogger("zoombridge.archive")
+
+FILE_QUEUE = "zoombridge-files"
+
+
+def file_workflow_id(connection_id: int, task: cat.FileTask) -> str:
+    return f"zb-file:{connection_id}:{task.workflow_id}"
+
+
+@DBOS.step()
+async def plan_step(connection_id: int) -> dict[str, Any]:
+    rt = runtime(connection_id)
+    now = rt.clock.now()
+    try:
+        plans = await plan_hosts(
+            rt.zoom,
+            rt.catalog,
+            connection_id,
+            wanted=rt.settings.users,
+            start_date=rt.settings.start_date,
+            lag_days=rt.settings.lag_days,
+            now=now,
+        )
+    except ZoomBridgeError as exc:
+        auth, detail = _authorization(exc)
+        return {"plans": [], "error": str(exc), "auth": auth, "auth_detail": detail}
+    plans_json = [_plan_json(plan) for plan in plans]
+    return {"plans": plans_json, "error": None, "auth": "authorized", "auth_detail": None}
+
+
+def _authorization(exc: ZoomBridgeError) -> tuple[str, str | None]:
+    """The sync status's authorization line for an error from the first calls."""
+    if isinstance(exc, MissingScopes):
+        return "missing scopes", ", ".join(exc.scopes)
+    if isinstance(exc, AuthenticationError):
+        return "invalid credentials", str(exc)
+    return "unknown", None
+
+
+def _plan_json(plan: HostPlan) -> dict[str, str]:
+    return {**asdict(plan), "since": plan.since.isoformat(), "till": plan.till.isoformat()}
+
+
+def _plan(data: dict[str, str]) -> HostPlan:
+    return HostPlan(
+        data["user_id"],
+        data["email"],
+        date.fromisoformat(data["since"]),
+        date.fromisoformat(data["till"]),
+    )
+
+
+@DBOS.step()
+async def discover_step(connection_id: int, plan: dict[str, str]) -> dict[str, Any]:
+    rt = runtime(connection_id)
+    try:
+        instances, new_files = await discover_host(
+            rt.zoom,
+            rt.catalog,
+            connection_id,
+            _plan(plan),
+            key_template=rt.settings.key_template,
+            now=rt.clock.now(),
+        )
+    except ZoomNotFound as exc:  # the user was deleted while we listed: nothing to list
+        log.info("host %s is gone: %s", plan["email"], exc)
+        return {"instances": 0, "new_files": 0, "error": None, "gone": True}
+    except ZoomBridgeError as exc:
+        return {"instances": 0, "new_files": 0, "error": str(exc)}
+    return {"instances": instances, "new_files": new_files, "error": None}
+
+
+@DBOS.step()
+async def tasks_step(connection_id: int) -> list[dict[str, Any]]:
+    rt = runtime(connection_id)
+    cat.retry_failed(rt.catalog, connection_id, rt.clock.now())
+    tasks = cat.files_needing_work(rt.catalog, connection_id)
+    return [asdict(task) for task in tasks]
+
+
+@DBOS.step()
+async def transfer_step(connection_id: int, task_data: dict[str, Any]) -> dict[str, Any]:
+    rt = runtime(connection_id)
+    task = cat.FileTask(**task_data)
+    try:
+        done = await transfer_file(rt.zoom, rt.store, task, rt.progress.advance)
+    except ZoomNotFound as exc:
+        cat.mark_file(
+            rt.catalog, connection_id, task, FileState.GONE, rt.clock.now(), error=str(exc)
+        )
+        outcome = {"state": FileState.GONE, "error": str(exc), "size": 0}
+    except ZoomBridgeError as exc:
+        log.warning("%s not archived: %s", task.storage_key, exc)
+        cat.mark_file(
+            rt.catalog, connection_id, task, FileState.FAILED, rt.clock.now(), error=str(exc)
+        )
+        outcome = {"state": FileState.FAILED, "error": str(exc), "size": 0}
+    else:
+        cat.mark_file(
+            rt.catalog,
+            connection_id,
+            task,
+            FileState.ARCHIVED,
+            rt.clock.now(),
+            size=done.size,
+            sha256=done.sha256,
+        )
+        outcome = {"state": FileState.ARCHIVED, "error": None, "size": done.size}
+    rt.progress.finished(task.file_id, str(outcome["state"]))
+    return outcome
+
+
+@DBOS.workflow()
+async def archive_file(connection_id: int, task_data: dict[str, Any]) -> dict[str, Any]:
+    """One file: download, store verified, record. Durable and idempotent by workflow id."""
+    return await transfer_step(connection_id, task_data)
+
+
+@DBOS.step()
+async def finish_step(
+    connection_id: int, plans: list[dict[str, str]], error: str | None
+) -> dict[str, Any]:
+    rt = runtime(connection_id)
+    advance_cursors(rt.catalog, connection_id, [_plan(plan) for plan in plans])
+    sidecars = await write_sidecars(rt.catalog, rt.store, connection_id)
+    return {"sidecars": sidecars, "counts": cat.state_counts(rt.catalog, connection_id)}
+
+
+@DBOS.workflow()
+async def sync_connection(connection_id: int) -> dict[str, Any]:
+    """Discover, transfer every file that needs it, settle cursors and sidecars."""
+    planned = await plan_step(connection_id)
+    auth = {"auth": planned["auth"], "auth_detail": planned["auth_detail"]}
+    if planned["error"]:
+        return {"error": planned["error"], "instances": 0, "results": [], **auth}
+    errors: list[str] = []
+    instances = 0
+    for plan in planned["plans"]:
+        found = await discover_step(connection_id, plan)
+        instances += found["instances"]
+        if found["error"]:
+            errors.append(f"{plan['email']}: {found['error']}")
+    tasks = await tasks_step(connection_id)
+    runtime(connection_id).progress.discovered(
+        len(tasks), sum(task["file_size"] or 0 for task in tasks)
+    )
+    results = await _run_transfers(connection_id, tasks)
+    error = "; ".join(errors) or None
+    finished = await finish_step(connection_id, planned["plans"], error)
+    return {"error": error, "instances": instances, "results": results, **finished, **auth}
+
+
+async def _run_transfers(connection_id: int, tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    queue = await DBOS.retrieve_queue_async(FILE_QUEUE)
+    if queue is None:
+        raise RuntimeError(f"the DBOS queue {FILE_QUEUE} is not registered in this process")
+    handles = []
+    for task_data in tasks:
+        workflow_id = file_workflow_id(connection_id, cat.FileTask(**task_data))
+        with SetWorkflowID(workflow_id):
+            handles.append(await queue.enqueue_async(archive_file, connection_id, task_data))
+    results: list[dict[str, Any]] = []
+    for outcome in await asyncio.gather(
+        *(handle.get_result() for handle in handles), return_exceptions=True
+    ):
+        if isinstance(outcome, BaseException):
+            results.append({"state": FileState.FAILED, "error": repr(outcome), "size": 0})
+        else:
+            results.append(outcome)
+    return results

@@ -1,0 +1,176 @@
+"""The archive catalog: connections, their sync state, hosts with cursors, instances, files.
+
+One row per recorded instance (`meetings`, keyed by Zoom's instance UUID) and one per file
+(`recording_files`, keyed by Zoom's file id or a stable derived id for CC/TIMELINE files,
+which Zoom lists without one). A file's `state` is the archive's promise about it:
+
+    pending      listed, not fetched yet          processing   Zoom is still producing it
+    archived     stored, size and SHA-256 match   failed       the last attempt failed (why in
+    gone         Zoom deleted it before we got it               `last_error`; retried later)
+
+Everything is scoped by `connection_id`: one installation archives several Zoom accounts.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, BigInteger, Dialect, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import DateTime, TypeDecorator
+
+__all__ = [
+    "AuditEntry",
+    "Base",
+    "Connection",
+    "FileState",
+    "Host",
+    "Meeting",
+    "RecordingFileRow",
+    "SyncState",
+]
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in and out, also on SQLite (which stores them without a zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the catalog; use zoombridge.clock")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None or value.tzinfo is not None:
+            return value
+        return value.replace(tzinfo=UTC)
+
+
+class FileState:
+    PENDING = "pending"
+    PROCESSING = "processing"
+    ARCHIVED = "archived"
+    FAILED = "failed"
+    GONE = "gone"
+    ALL = (PENDING, PROCESSING, ARCHIVED, FAILED, GONE)
+    SETTLED = (ARCHIVED, GONE)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        dict[str, Any]: JSON,
+        datetime: UtcDateTime(),
+    }
+
+
+class Connection(Base):
+    """One Zoom account the installation archives."""
+
+    __tablename__ = "connections"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    account_id: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime]
+
+
+class SyncState(Base):
+    """What VIDIZMO's sync status page shows, per connection."""
+
+    __tablename__ = "sync_state"
+    connection_id: Mapped[int] = mapped_column(ForeignKey("connections.id"), primary_key=True)
+    process: Mapped[str] = mapped_column(String(20), default="idle")
+    error: Mapped[str | None] = mapped_column(Text)
+    last_attempt_at: Mapped[datetime | None]
+    last_finished_at: Mapped[datetime | None]
+    fetched_till: Mapped[datetime | None]
+    auth_status: Mapped[str] = mapped_column(String(40), default="unknown")
+    auth_detail: Mapped[str | None] = mapped_column(Text)
+    unknown_users: Mapped[list[str]] = mapped_column(JSON, default=list)
+    bytes_freed: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class Host(Base):
+    """A Zoom user whose recordings are archived, with the discovery cursor."""
+
+    __tablename__ = "hosts"
+    connection_id: Mapped[int] = mapped_column(ForeignKey("connections.id"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    email: Mapped[str] = mapped_column(String(320))
+    status: Mapped[str | None] = mapped_column(String(20))
+    cursor: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    seen_at: Mapped[datetime]
+
+
+class Meeting(Base):
+    """One recorded instance (a meeting or webinar occurrence) with Zoom's metadata."""
+
+    __tablename__ = "meetings"
+    connection_id: Mapped[int] = mapped_column(ForeignKey("connections.id"), primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    meeting_id: Mapped[int | None] = mapped_column(BigInteger)
+    host_id: Mapped[str | None] = mapped_column(String(64))
+    host_email: Mapped[str | None] = mapped_column(String(320))
+    topic: Mapped[str | None] = mapped_column(Text)
+    type: Mapped[int | None] = mapped_column(Integer)
+    start_time: Mapped[datetime | None]
+    duration: Mapped[int | None] = mapped_column(Integer)
+    total_size: Mapped[int | None] = mapped_column(BigInteger)
+    recording_count: Mapped[int | None] = mapped_column(Integer)
+    folder: Mapped[str] = mapped_column(Text)
+    metadata_json: Mapped[dict[str, Any]] = mapped_column(JSON)
+    sidecar_sha256: Mapped[str | None] = mapped_column(String(64))
+    deleted_in_zoom_at: Mapped[datetime | None]
+    trashed_by_us_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_meetings_start", "connection_id", "start_time"),)
+
+
+class RecordingFileRow(Base):
+    """One file of one instance, and what the archive did with it."""
+
+    __tablename__ = "recording_files"
+    connection_id: Mapped[int] = mapped_column(ForeignKey("connections.id"), primary_key=True)
+    file_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    meeting_uuid: Mapped[str] = mapped_column(String(64))
+    file_type: Mapped[str | None] = mapped_column(String(40))
+    file_extension: Mapped[str | None] = mapped_column(String(20))
+    recording_type: Mapped[str | None] = mapped_column(String(80))
+    recording_start: Mapped[datetime | None]
+    recording_end: Mapped[datetime | None]
+    file_size: Mapped[int | None] = mapped_column(BigInteger)
+    zoom_status: Mapped[str | None] = mapped_column(String(20))
+    download_url: Mapped[str | None] = mapped_column(Text)
+    participant: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(20), default=FileState.PENDING)
+    attempt: Mapped[int] = mapped_column(Integer, default=0)
+    storage_key: Mapped[str] = mapped_column(Text)
+    stored_size: Mapped[int | None] = mapped_column(BigInteger)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    archived_at: Mapped[datetime | None]
+    verified_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (
+        Index("ix_files_meeting", "connection_id", "meeting_uuid"),
+        Index("ix_files_state", "connection_id", "state"),
+    )
+
+
+class AuditEntry(Base):
+    """Append-only: every deletion from Zoom, who asked, and the checksums that allowed it."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    connection_id: Mapped[int] = mapped_column(ForeignKey("connections.id"))
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(40))
+    meeting_uuid: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON)
