@@ -105,11 +105,10 @@ async def record_meeting(request: Request) -> Response:
     world = _world(request)
     try:
         body = await _body(request)
-        instance = record_instance(
-            world,
-            host=str(body.get("host", "me")),
-            late_transcript=bool(body.get("late_transcript", True)),
-        )
+        late = body.get("late_transcript", True)
+        if not isinstance(late, bool):
+            raise ValueError("late_transcript must be true or false")
+        instance = record_instance(world, host=str(body.get("host", "me")), late_transcript=late)
     except ValueError as exc:
         return _bad(str(exc))
     recording_event(world, "recording.completed", instance)

@@ -108,6 +108,9 @@ class _DropLostResponses:
             if message["type"] == "http.response.start":
                 names = {k.lower() for k, _ in message.get("headers", [])}
                 if oauth.DROP_HEADER.encode() in names:
+                    # Promise a body and break off: failing before the start would make the
+                    # server answer 500, which a client may rightly retry.
+                    await send({**message, "headers": [(b"content-length", b"4096")]})
                     raise ConnectionAbortedError("emulated lost response")
             await send(message)
 

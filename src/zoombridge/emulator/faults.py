@@ -7,6 +7,7 @@ from the world's seeded RNG, so a faulty run is reproducible. Change them from P
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass, fields
 from typing import Any
@@ -52,7 +53,8 @@ class Faults:
         checked: dict[str, Any] = {}
         for name, value in changes.items():
             if not _fits(known[name], value):
-                raise ValueError(f"fault knob {name} must be {known[name]}")
+                kind = "a finite number" if known[name] == "float" else known[name]
+                raise ValueError(f"fault knob {name} must be {kind}")
             if not isinstance(value, bool) and value < 0:
                 raise ValueError(f"fault knob {name} must not be negative")
             checked[name] = value
@@ -68,4 +70,7 @@ def _fits(kind: str, value: Any) -> bool:
         return isinstance(value, bool)
     if isinstance(value, bool):
         return False
-    return isinstance(value, int) if kind == "int" else isinstance(value, int | float)
+    if kind == "int":
+        return isinstance(value, int)
+    # NaN and Infinity parse from JSON but would break the state answer (and sleep forever)
+    return isinstance(value, int | float) and math.isfinite(value)

@@ -92,6 +92,8 @@ class MediaBody:
         self, start: int = 0, end: int | None = None, chunk_size: int = 1 << 20
     ) -> Iterator[bytes]:
         """Bytes [start, end) in chunks of at most `chunk_size`; zeros come from one buffer."""
+        if start < 0:
+            raise ValueError(f"range start {start} is negative")
         end = self.size if end is None else min(end, self.size)
         chunk_size = max(1, min(chunk_size, len(ZEROS)))
         prefix = self.head + self.box_header

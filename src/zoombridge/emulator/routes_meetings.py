@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import secrets
 import string
 from collections.abc import Callable
@@ -71,7 +72,9 @@ def meeting_json(world: World, meeting: EmuMeeting) -> dict[str, Any]:
         data |= {"status": meeting.status, "pre_schedule": False, "h323_password": meeting.password}
     if meeting.recurrence and meeting.start_time:
         data["recurrence"] = meeting.recurrence
-        data["occurrences"] = occurrences(meeting.recurrence, meeting.start_time, meeting.duration)
+        data["occurrences"] = occurrences(
+            meeting.recurrence, meeting.start_time, meeting.duration, meeting.timezone
+        )
     return data
 
 
@@ -147,6 +150,8 @@ def _scheduler_target(call: Call, user: EmuUser, body: dict[str, Any]) -> EmuUse
     """The host: the path user, or `schedule_for` when the path user may schedule for them."""
     target = user
     if body.get("schedule_for"):
+        if str(body.get("type", "")) == "1":
+            raise ApiError(400, 3000, "Instant meetings do not support the schedule_for parameter.")
         found = call.world.find_user(str(body["schedule_for"]))
         if found is None:
             raise ApiError(
@@ -230,10 +235,13 @@ async def _update(call: Call, name: str, webinar: bool) -> Response:
     meeting = _meeting(call, name, webinar)
     body = await call.json()
     old = meeting_json(call.world, meeting)
+    # Validate everything on a copy first: a refused PATCH must change nothing.
+    candidate = copy.deepcopy(meeting)
     if body.get("schedule_for"):
         owner = call.world.users[meeting.host_id]
-        meeting.host_id = _scheduler_target(call, owner, body).id
-    _apply(meeting, body, webinar)
+        candidate.host_id = _scheduler_target(call, owner, body).id
+    _apply(candidate, body, webinar)
+    vars(meeting).update(vars(candidate))
     new = meeting_json(call.world, meeting)
     meeting_event(call.world, "webinar.updated" if webinar else "meeting.updated", new, old=old)
     return Response(status_code=204)
@@ -276,7 +284,10 @@ async def _list(call: Call, webinar: bool) -> Response:
 def _last_end(meeting: EmuMeeting) -> datetime:
     start = meeting.start_time or datetime.min.replace(tzinfo=UTC)
     if meeting.recurrence and meeting.start_time:
-        last = occurrences(meeting.recurrence, meeting.start_time, meeting.duration)[-1:]
+        series = occurrences(
+            meeting.recurrence, meeting.start_time, meeting.duration, meeting.timezone
+        )
+        last = series[-1:]
         if last:
             start = datetime.fromisoformat(last[0]["start_time"].replace("Z", "+00:00"))
     return start + timedelta(minutes=meeting.duration)

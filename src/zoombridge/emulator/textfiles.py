@@ -90,9 +90,11 @@ class TimelineEvent:
 
 
 def _clock(seconds: float, millis: bool = True) -> str:
-    whole = int(seconds)
+    # Round once, on the whole value: rounding the fraction alone turns 1.9996 into 1.000.
+    total_ms = round(seconds * 1000) if millis else int(seconds) * 1000
+    whole, ms = divmod(total_ms, 1000)
     text = f"{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
-    return text + f".{round((seconds - whole) * 1000) % 1000:03d}" if millis else text
+    return f"{text}.{ms:03d}" if millis else text
 
 
 def transcript_vtt(cues: Sequence[Cue]) -> bytes:
