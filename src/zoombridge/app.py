@@ -16,6 +16,7 @@ from zoombridge.archive.durable import start_durable, stop_durable
 from zoombridge.archive.runtime import ArchiveRuntime, Progress, bind, unbind
 from zoombridge.clock import Clock, SystemClock
 from zoombridge.db import Catalog, open_catalog
+from zoombridge.db.engine import check_database_url
 from zoombridge.errors import ConfigurationError
 from zoombridge.settings import Settings, load_settings
 from zoombridge.storage import Store, check_template, open_store
@@ -69,10 +70,17 @@ class ZoomBridge:
     def store(self) -> Store:
         return open_store(self.settings.effective_storage_url())
 
+    def connection_id(self, catalog: Catalog) -> int:
+        """The configured connection's id in the catalog (created on first use)."""
+        return ensure_connection(
+            catalog, DEFAULT_CONNECTION, self.settings.zoom.account_id, self.clock.now()
+        )
+
     @asynccontextmanager
     async def archive(self, progress: Progress | None = None) -> AsyncIterator[ArchiveRuntime]:
         """Everything a sync needs, with the durable workers running; all checked first."""
         check_template(self.settings.archive.key_template)
+        check_database_url(self.settings.effective_database_url())
         zoom = self.zoom_client()  # raises before anything is created if credentials are missing
         try:
             store = self.store()
@@ -80,9 +88,7 @@ class ZoomBridge:
         except BaseException:
             await zoom.aclose()
             raise
-        connection_id = ensure_connection(
-            catalog, DEFAULT_CONNECTION, self.settings.zoom.account_id, self.clock.now()
-        )
+        connection_id = self.connection_id(catalog)
         runtime = ArchiveRuntime(
             connection_id=connection_id,
             name=DEFAULT_CONNECTION,

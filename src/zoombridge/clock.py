@@ -2,7 +2,8 @@
 
 `SystemClock` is the real one. `ManualClock` stands still until told to move; its `sleep`
 advances time instead of waiting, which lets tests run a day of rate-limit pacing in
-milliseconds.
+milliseconds. `ShiftedClock` runs at real speed from a chosen moment, so a simulated world
+looks the same whatever day it is started.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-__all__ = ["Clock", "ManualClock", "SystemClock", "next_utc_midnight"]
+__all__ = ["Clock", "ManualClock", "ShiftedClock", "SystemClock", "next_utc_midnight"]
 
 
 class Clock(Protocol):
@@ -59,6 +60,19 @@ class ManualClock:
     async def sleep(self, seconds: float) -> None:
         self.advance(max(0.0, seconds))
         await asyncio.sleep(0)
+
+
+class ShiftedClock(SystemClock):
+    """Real time, but starting at `start` (a fixed epoch for reproducible simulations)."""
+
+    def __init__(self, start: datetime) -> None:
+        if start.tzinfo is None:
+            raise ValueError("ShiftedClock needs a timezone-aware start time")
+        self._start = start
+        self._began = time.monotonic()
+
+    def now(self) -> datetime:
+        return self._start + timedelta(seconds=time.monotonic() - self._began)
 
 
 def next_utc_midnight(now: datetime) -> datetime:

@@ -16,7 +16,6 @@ Fixtures:
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 
 import pytest
 from starlette.types import ASGIApp
@@ -24,6 +23,7 @@ from starlette.types import ASGIApp
 from zoombridge.clock import ManualClock
 from zoombridge.emulator import (
     DEFAULT_CREDENTIALS,
+    DEMO_EPOCH,
     EmulatorTransport,
     World,
     build_world,
@@ -33,7 +33,7 @@ from zoombridge.zoom import ZoomClient
 
 __all__ = ["make_zoom_client"]
 
-EMULATOR_START = datetime(2026, 3, 16, 12, 0, tzinfo=UTC)
+EMULATOR_START = DEMO_EPOCH
 
 
 def make_zoom_client(world: World, transport: EmulatorTransport, **kw: object) -> ZoomClient:

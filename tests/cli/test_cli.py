@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from zoombridge.cli import app
@@ -20,8 +22,8 @@ def test_help_lists_the_commands() -> None:
     assert "demo" in result.output
 
 
-def test_demo_checks_a_whole_account_over_a_real_socket() -> None:
-    result = runner.invoke(app, ["demo", "--scenario", "small", "--json"])
+def test_emulator_check_walks_a_whole_account_over_a_real_socket() -> None:
+    result = runner.invoke(app, ["emulator-check", "--scenario", "small", "--json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert report["ok"] is True
@@ -33,7 +35,7 @@ def test_demo_checks_a_whole_account_over_a_real_socket() -> None:
 
 
 def test_unknown_scenario_is_refused_clearly() -> None:
-    for command in (["demo", "--scenario", "nope"], ["emulator", "--scenario", "nope"]):
+    for command in (["emulator-check", "--scenario", "nope"], ["emulator", "--scenario", "nope"]):
         result = runner.invoke(app, command)
         assert result.exit_code == 2
         assert "choose from" in result.output
@@ -59,3 +61,58 @@ def test_printed_settings_point_at_the_emulator() -> None:
     assert values["ZOOMBRIDGE_ZOOM__OAUTH_URL"] == "http://127.0.0.1:9000"
     assert values["ZOOMBRIDGE_ZOOM__ACCOUNT_ID"] == "emulator-account"
     assert values["ZOOMBRIDGE_ZOOM__WEBHOOK_SECRET"] == "whsec"
+
+
+def test_demo_archives_the_demo_account_and_a_second_run_finds_nothing_new(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "demo"
+    first = runner.invoke(app, ["demo", "--home", str(home), "--json"])
+    assert first.exit_code == 0, first.output
+    summary = json.loads(first.stdout)
+    assert summary["verified"] > 200
+    assert (summary["failed"], summary["rate_limited"]) == (0, 0)
+    assert len(list((home / "archive").rglob("meeting.json"))) == summary["meetings"]
+    second = runner.invoke(app, ["demo", "--home", str(home)])
+    assert second.exit_code == 0, second.output
+    assert "Nothing new" in second.stdout
+    monkeypatch.setenv("ZOOMBRIDGE_HOME", str(home))
+    status = runner.invoke(app, ["status", "--json"])
+    assert status.exit_code == 0, status.output
+    report = json.loads(status.stdout)
+    assert report["process"] == "finished"
+    assert report["authorization"] == "authorized"
+    assert report["files"]["archived"] == summary["verified"]
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("ZOOMBRIDGE_STORAGE_URL", "ftp://x/y", "unknown storage scheme"),
+        ("ZOOMBRIDGE_DATABASE_URL", "mysql://x/y", "not supported"),
+        ("ZOOMBRIDGE_ARCHIVE__KEY_TEMPLATE", "{topic}", "must contain {uuid}"),
+        ("ZOOMBRIDGE_ZOOM__CLIENT_SECRET", "", "ZOOMBRIDGE_ZOOM__CLIENT_SECRET"),
+    ],
+)
+def test_sync_refuses_bad_configuration_and_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, variable: str, value: str, message: str
+) -> None:
+    home = tmp_path / "home"
+    monkeypatch.setenv("ZOOMBRIDGE_HOME", str(home))
+    for name, setting in {
+        "ZOOMBRIDGE_ZOOM__ACCOUNT_ID": "acct",
+        "ZOOMBRIDGE_ZOOM__CLIENT_ID": "client",
+        "ZOOMBRIDGE_ZOOM__CLIENT_SECRET": "secret",
+        variable: value,
+    }.items():
+        monkeypatch.setenv(name, setting)
+    result = runner.invoke(app, ["sync", "--once"])
+    assert result.exit_code == 2
+    assert message in " ".join(result.output.split())
+    assert not home.exists()
+
+
+def test_sync_refuses_an_unknown_connection() -> None:
+    result = runner.invoke(app, ["sync", "--once", "--connection", "other"])
+    assert result.exit_code == 2
+    assert "no connection named 'other'" in result.output

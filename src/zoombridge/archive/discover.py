@@ -21,7 +21,8 @@ from zoombridge.db import Catalog, FileState
 from zoombridge.db.models import Host, Meeting, RecordingFileRow, SyncState
 from zoombridge.storage import InstanceKeys
 from zoombridge.zoom import ZoomClient
-from zoombridge.zoom.recordings import iter_user_recordings
+from zoombridge.zoom.models import RecordingMeeting
+from zoombridge.zoom.recordings import get_meeting_recordings, iter_user_recordings
 from zoombridge.zoom.users import iter_all_users
 
 __all__ = ["HostCursor", "HostPlan", "advance_cursors", "discover_host", "plan_hosts"]
@@ -101,7 +102,8 @@ async def discover_host(
 ) -> tuple[int, int]:
     """List one host's recordings in month windows; returns (instances, new files)."""
     instances = new_files = 0
-    async for meeting in iter_user_recordings(zoom, plan.user_id, plan.since, plan.till):
+    async for listed in iter_user_recordings(zoom, plan.user_id, plan.since, plan.till):
+        meeting = await _with_participant_audio(zoom, listed)
         keys = InstanceKeys.render(
             key_template,
             uuid=meeting.uuid,
@@ -114,6 +116,16 @@ async def discover_host(
         instances += 1
         new_files += record_instance(catalog, connection_id, meeting, keys, now)
     return instances, new_files
+
+
+async def _with_participant_audio(zoom: ZoomClient, meeting: RecordingMeeting) -> RecordingMeeting:
+    """Zoom lists per-participant audio only in an instance's own recordings, but counts it
+    in `recording_count`: fetch the instance only when the count says files are missing."""
+    listed = len(meeting.recording_files) + len(meeting.participant_audio_files)
+    if (meeting.recording_count or 0) <= listed:
+        return meeting
+    detail = await get_meeting_recordings(zoom, meeting.uuid)
+    return meeting.model_copy(update={"participant_audio_files": detail.participant_audio_files})
 
 
 def advance_cursors(catalog: Catalog, connection_id: int, plans: list[HostPlan]) -> None:

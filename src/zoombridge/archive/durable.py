@@ -59,3 +59,8 @@ def _default_executor_id(catalog_url: str) -> str:
 
 def stop_durable() -> None:
     DBOS.destroy(workflow_completion_timeout_sec=0)
+    # DBOS attaches a handler to the stream of the moment; the next DBOS in this process
+    # would flush it after that stream is gone (a test runner's captured stderr, say).
+    dbos_log = logging.getLogger("dbos")
+    for handler in list(dbos_log.handlers):
+        dbos_log.removeHandler(handler)

@@ -69,11 +69,14 @@ async def sync_once(rt: ArchiveRuntime) -> SyncSummary:
     summary.api_calls = rt.zoom.stats.api_calls - calls_before
     summary.rate_limited = rt.zoom.stats.rate_limited - limited_before
     summary.duration_s = round(time.monotonic() - started, 3)
+    problem = summary.error
+    if summary.failed and not problem:
+        problem = f"{summary.failed} files could not be archived; first: {summary.errors[0]}"
     _set_state(
         rt.catalog,
         rt.connection_id,
-        process="failed" if summary.error else "finished",
-        error=summary.error,
+        process="failed" if problem else "finished",
+        error=problem,
         last_finished_at=rt.clock.now(),
         fetched_till=_fetched_till(rt.catalog, rt.connection_id),
         auth_status=result.get("auth", "unknown"),

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from dbos import DBOS, SetWorkflowID
 
@@ -25,18 +26,43 @@ from zoombridge.archive.discover import HostPlan, advance_cursors, discover_host
 from zoombridge.archive.runtime import runtime
 from zoombridge.archive.sidecar import write_sidecars
 from zoombridge.archive.transfer import transfer_file
+from zoombridge.clock import Clock
 from zoombridge.db import FileState
-from zoombridge.errors import AuthenticationError, MissingScopes, ZoomBridgeError, ZoomNotFound
+from zoombridge.errors import (
+    AuthenticationError,
+    MissingScopes,
+    RetriableError,
+    StorageError,
+    ZoomBridgeError,
+    ZoomNotFound,
+)
 
 __all__ = ["FILE_QUEUE", "archive_file", "file_workflow_id", "sync_connection"]
 
 log = logging.getLogger("zoombridge.archive")
 
 FILE_QUEUE = "zoombridge-files"
+LISTING_ATTEMPTS = 6
+T = TypeVar("T")
 
 
 def file_workflow_id(connection_id: int, task: cat.FileTask) -> str:
     return f"zb-file:{connection_id}:{task.workflow_id}"
+
+
+async def _patiently(clock: Clock, work: Callable[[], Awaitable[T]]) -> T:
+    """Run `work`, again after a pause when Zoom is overloaded or unreachable: a 429 storm
+    or a flaky network delays a sync, it does not fail it."""
+    for attempt in range(1, LISTING_ATTEMPTS + 1):
+        try:
+            return await work()
+        except RetriableError as exc:
+            if attempt == LISTING_ATTEMPTS:
+                raise
+            pause = min(60.0, 2.0**attempt)
+            log.info("listing interrupted (%s); trying again in %.0fs", exc, pause)
+            await clock.sleep(pause)
+    raise AssertionError("unreachable")
 
 
 @DBOS.step()
@@ -44,14 +70,17 @@ async def plan_step(connection_id: int) -> dict[str, Any]:
     rt = runtime(connection_id)
     now = rt.clock.now()
     try:
-        plans = await plan_hosts(
-            rt.zoom,
-            rt.catalog,
-            connection_id,
-            wanted=rt.settings.users,
-            start_date=rt.settings.start_date,
-            lag_days=rt.settings.lag_days,
-            now=now,
+        plans = await _patiently(
+            rt.clock,
+            lambda: plan_hosts(
+                rt.zoom,
+                rt.catalog,
+                connection_id,
+                wanted=rt.settings.users,
+                start_date=rt.settings.start_date,
+                lag_days=rt.settings.lag_days,
+                now=now,
+            ),
         )
     except ZoomBridgeError as exc:
         auth, detail = _authorization(exc)
@@ -86,13 +115,16 @@ def _plan(data: dict[str, str]) -> HostPlan:
 async def discover_step(connection_id: int, plan: dict[str, str]) -> dict[str, Any]:
     rt = runtime(connection_id)
     try:
-        instances, new_files = await discover_host(
-            rt.zoom,
-            rt.catalog,
-            connection_id,
-            _plan(plan),
-            key_template=rt.settings.key_template,
-            now=rt.clock.now(),
+        instances, new_files = await _patiently(
+            rt.clock,
+            lambda: discover_host(
+                rt.zoom,
+                rt.catalog,
+                connection_id,
+                _plan(plan),
+                key_template=rt.settings.key_template,
+                now=rt.clock.now(),
+            ),
         )
     except ZoomNotFound as exc:  # the user was deleted while we listed: nothing to list
         log.info("host %s is gone: %s", plan["email"], exc)
@@ -149,13 +181,18 @@ async def archive_file(connection_id: int, task_data: dict[str, Any]) -> dict[st
 
 
 @DBOS.step()
-async def finish_step(
-    connection_id: int, plans: list[dict[str, str]], error: str | None
-) -> dict[str, Any]:
+async def finish_step(connection_id: int, plans: list[dict[str, str]]) -> dict[str, Any]:
     rt = runtime(connection_id)
     advance_cursors(rt.catalog, connection_id, [_plan(plan) for plan in plans])
-    sidecars = await write_sidecars(rt.catalog, rt.store, connection_id)
-    return {"sidecars": sidecars, "counts": cat.state_counts(rt.catalog, connection_id)}
+    try:
+        sidecars, sidecar_error = await write_sidecars(rt.catalog, rt.store, connection_id), None
+    except StorageError as exc:
+        sidecars, sidecar_error = 0, f"sidecars not written: {exc}"
+    return {
+        "sidecars": sidecars,
+        "sidecar_error": sidecar_error,
+        "counts": cat.state_counts(rt.catalog, connection_id),
+    }
 
 
 @DBOS.workflow()
@@ -177,8 +214,10 @@ async def sync_connection(connection_id: int) -> dict[str, Any]:
         len(tasks), sum(task["file_size"] or 0 for task in tasks)
     )
     results = await _run_transfers(connection_id, tasks)
+    finished = await finish_step(connection_id, planned["plans"])
+    if finished["sidecar_error"]:
+        errors.append(finished["sidecar_error"])
     error = "; ".join(errors) or None
-    finished = await finish_step(connection_id, planned["plans"], error)
     return {"error": error, "instances": instances, "results": results, **finished, **auth}
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from zoombridge.cli import demo, emulator
+from zoombridge.cli import demo, emulator, emulator_check, sync
 
 __all__ = ["app", "main"]
 
@@ -16,6 +16,9 @@ app = typer.Typer(
 )
 app.command("emulator")(emulator.serve)
 app.command("demo")(demo.run)
+app.command("sync")(sync.run_sync)
+app.command("status")(sync.show_status)
+app.command("emulator-check")(emulator_check.run)
 
 
 def main() -> None:

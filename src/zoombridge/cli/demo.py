@@ -1,111 +1,73 @@
-"""`zoombridge demo`: the emulator scenario check, over a real loopback socket.
+"""`zoombridge demo` (`make demo`): archive a simulated Zoom account, end to end.
 
-Starts the emulator on a free port, points a client at it through the same settings a user
-would export, walks the whole account and verifies every file. (The archive will turn this
-into a full archive sync.)
+Builds the emulator's `demo` world in-process (Zoom over an httpx transport: the client, the
+OAuth flow, the download redirects and error pages are all the real code paths), then runs a
+full archive sync into ./zoombridge-demo on SQLite and a local folder. The world is anchored
+at a fixed date, so a second run finds everything archived and says so.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import socket
 from datetime import timedelta
+from pathlib import Path
 from typing import Annotated
 
 import typer
-import uvicorn
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
-from rich.table import Table
 
 from zoombridge.app import ZoomBridge
-from zoombridge.cli.emulator import settings_for
-from zoombridge.emulator import SCENARIOS, build_world, create_app
-from zoombridge.emulator.check import CheckReport, run_check
+from zoombridge.archive.service import SyncSummary, sync_once
+from zoombridge.cli.progress import TransferBars
+from zoombridge.cli.sync import summary_table
+from zoombridge.clock import ShiftedClock
+from zoombridge.emulator import DEFAULT_CREDENTIALS, DEMO_EPOCH, EmulatorTransport, build_world
+from zoombridge.emulator import create_app as create_emulator
 from zoombridge.settings import Settings
 
 __all__ = ["run"]
 
-console = Console(stderr=True)
+err = Console(stderr=True)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-async def _check(scenario: str, seed: int, quiet: bool) -> CheckReport:
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    world = build_world(scenario, seed)
-    world.web_base = world.api_url = base
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(world, on_network=True), port=port, log_level="warning")
+def demo_settings(home: Path, plan: str) -> Settings:
+    return Settings.model_validate(
+        {
+            "zoom": {**DEFAULT_CREDENTIALS, "plan": plan},
+            "home": home,
+            "archive": {"start_date": (DEMO_EPOCH - timedelta(days=120)).date()},
+        }
     )
-    serving = asyncio.create_task(server.serve())
-    while not server.started:
-        if serving.done():
-            await serving  # re-raise why it could not start
-        await asyncio.sleep(0.02)
-    env = settings_for(world, base)
-    settings = Settings.model_validate(
-        {"zoom": {k.split("__")[1].lower(): v for k, v in env.items()}}
-    )
-    today = world.now().date()
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        DownloadColumn(),
-        TransferSpeedColumn(),
-    )
-    try:
-        async with ZoomBridge(settings).zoom_client() as zoom:
-            with Progress(*columns, console=console, disable=quiet) as progress:
-                task = progress.add_task("downloading", total=None)
-
-                def advance(label: str, size: int) -> None:
-                    progress.update(task, advance=size, description=label[:28].ljust(28))
-
-                return await run_check(zoom, today - timedelta(days=95), today, advance)
-    finally:
-        server.should_exit = True
-        await serving
 
 
-def _table(report: CheckReport) -> Table:
-    table = Table(title="Emulator scenario check", show_header=False)
-    table.add_row("users", ", ".join(f"{n} {s}" for s, n in sorted(report.users_by_status.items())))
-    table.add_row("recorded instances", str(report.instances))
-    table.add_row("files", ", ".join(f"{n} {t}" for t, n in sorted(report.files_by_type.items())))
-    table.add_row(
-        "verified", f"{report.files_verified} files, {report.bytes_verified / 1e6:.1f} MB"
-    )
-    table.add_row("still processing", str(report.still_processing))
-    table.add_row("phone recordings", str(report.phone_recordings))
-    table.add_row("problems", "\n".join(report.problems) or "none")
-    table.add_row("time", f"{report.seconds:.1f} s")
-    return table
+async def _archive(home: Path, bars: TransferBars) -> SyncSummary:
+    world = build_world("demo", seed=1, clock=ShiftedClock(DEMO_EPOCH))
+    transport = EmulatorTransport(create_emulator(world))
+    bridge = ZoomBridge(demo_settings(home, world.plan), transport=transport)
+    async with bridge.archive(progress=bars) as runtime:
+        with bars:
+            return await sync_once(runtime)
 
 
 def run(
-    scenario: Annotated[
-        str, typer.Option(help=f"One of: {', '.join(sorted(SCENARIOS))}.")
-    ] = "demo",
-    seed: Annotated[int, typer.Option()] = 1,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    home: Annotated[
+        Path, typer.Option(help="Where the demo keeps its catalog and archive.")
+    ] = Path("zoombridge-demo"),
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
-    """Run zoombridge against a simulated Zoom account and verify everything it serves."""
-    if scenario not in SCENARIOS:
-        raise typer.BadParameter(
-            f"choose from {', '.join(sorted(SCENARIOS))}", param_hint="--scenario"
-        )
-    report = asyncio.run(_check(scenario, seed, quiet=as_json))
+    """Archive a simulated Zoom account (the emulator's demo world) into a local folder."""
+    home = home.resolve()
+    bars = TransferBars(err, enabled=not as_json and err.is_terminal)
+    summary = asyncio.run(_archive(home, bars))
+    archive = home / "archive"
     if as_json:
-        typer.echo(json.dumps(report.as_dict(), indent=2))
+        typer.echo(json.dumps({**summary.as_dict(), "archive": str(archive)}, indent=2))
     else:
-        Console().print(_table(report))
-    if not report.ok:
+        Console().print(summary_table(summary, str(archive)))
+        if summary.verified == 0 and not summary.failed:
+            Console().print("Nothing new: every recording was already archived and verified.")
+        Console().print(f"Files and meeting.json sidecars are in {archive}")
+        Console().print(f"Status: ZOOMBRIDGE_HOME={home} zoombridge status")
+    if summary.error or summary.failed:
         raise typer.Exit(1)

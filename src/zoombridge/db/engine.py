@@ -13,13 +13,13 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from zoombridge.errors import ConfigurationError
 
-__all__ = ["Catalog", "open_catalog", "sqlalchemy_url"]
+__all__ = ["Catalog", "check_database_url", "open_catalog", "sqlalchemy_url"]
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -45,8 +45,8 @@ class Catalog:
         self.engine.dispose()
 
 
-def open_catalog(url: str, *, migrate: bool = True) -> Catalog:
-    """Connect, check the database answers, and migrate it to the current schema."""
+def check_database_url(url: str) -> URL:
+    """The parsed URL, or ConfigurationError naming what to write instead."""
     try:
         parsed = make_url(sqlalchemy_url(url))
     except ArgumentError:
@@ -59,6 +59,12 @@ def open_catalog(url: str, *, migrate: bool = True) -> Catalog:
             f"ZOOMBRIDGE_DATABASE_URL: {parsed.get_backend_name()} is not supported; "
             "use SQLite or PostgreSQL"
         )
+    return parsed
+
+
+def open_catalog(url: str, *, migrate: bool = True) -> Catalog:
+    """Connect, check the database answers, and migrate it to the current schema."""
+    parsed = check_database_url(url)
     engine = _engine(parsed.render_as_string(hide_password=False))
     try:
         with engine.connect():

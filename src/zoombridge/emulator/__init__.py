@@ -15,6 +15,7 @@ from zoombridge.emulator.app import create_app
 from zoombridge.emulator.faults import Faults
 from zoombridge.emulator.scenarios import (
     DEFAULT_CREDENTIALS,
+    DEMO_EPOCH,
     SCENARIOS,
     ScenarioOptions,
     build_world,
@@ -25,6 +26,7 @@ from zoombridge.emulator.world import World
 
 __all__ = [
     "DEFAULT_CREDENTIALS",
+    "DEMO_EPOCH",
     "SCENARIOS",
     "EmulatorTransport",
     "Faults",

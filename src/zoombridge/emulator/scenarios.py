@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from zoombridge.clock import Clock
 from zoombridge.emulator import content
@@ -59,6 +59,10 @@ PEOPLE = (
     ("Donald", "Knuth", "donald"),
     ("Margaret", "Hamilton", "margaret"),
 )
+
+# The moment simulated worlds are built around in tests and the demo, so they look the same
+# on any day (file dates, and so archive keys, do not shift between runs).
+DEMO_EPOCH = datetime(2026, 3, 16, 12, 0, tzinfo=UTC)
 
 
 @dataclass(frozen=True)

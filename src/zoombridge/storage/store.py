@@ -104,6 +104,11 @@ def open_store(url: str) -> Store:
     """A Store for a storage URL; ConfigurationError saying what to fix when it is not usable."""
     parts = urlsplit(url)
     if parts.scheme == "file":
+        if parts.netloc not in ("", "localhost"):
+            raise ConfigurationError(
+                f"ZOOMBRIDGE_STORAGE_URL={url!r}: a file URL takes an absolute path, "
+                "with three slashes: file:///srv/zoom-archive"
+            )
         return Store(_local(Path(unquote(parts.path))), url)
     if parts.scheme == "s3":
         return Store(_s3(parts.netloc, parts.path.strip("/"), parse_qs(parts.query)), url)

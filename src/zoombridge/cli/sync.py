@@ -1,0 +1,121 @@
+"""`zoombridge sync` and `zoombridge status`: archive every recording, and say how it stands."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from zoombridge.app import DEFAULT_CONNECTION, ZoomBridge
+from zoombridge.archive.service import SyncStatus, SyncSummary, read_status, sync_once
+from zoombridge.cli.progress import TransferBars
+from zoombridge.errors import ConfigurationError
+
+__all__ = ["run_sync", "show_status", "summary_table"]
+
+err = Console(stderr=True)
+
+ConnectionOption = Annotated[
+    str, typer.Option("--connection", help="Which Zoom connection (one is configured now).")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object for scripts.")]
+
+
+def summary_table(summary: SyncSummary, where: str) -> Table:
+    table = Table(title="Archive sync", show_header=False)
+    table.add_row("recorded instances listed", str(summary.meetings))
+    table.add_row("files transferred", f"{summary.verified} verified, {summary.failed} failed")
+    table.add_row("bytes archived", f"{summary.bytes / 1e6:.1f} MB")
+    table.add_row("already archived", str(summary.skipped))
+    table.add_row("still processing in Zoom", str(summary.waiting))
+    table.add_row("deleted in Zoom first", str(summary.gone))
+    table.add_row("API calls (429s)", f"{summary.api_calls} ({summary.rate_limited})")
+    table.add_row("time", f"{summary.duration_s:.1f} s")
+    table.add_row("archive", where)
+    if summary.error:
+        table.add_row("error", summary.error)
+    for line in summary.errors[:5]:
+        table.add_row("file error", line)
+    return table
+
+
+async def _sync(bridge: ZoomBridge, *, once: bool, bars: TransferBars) -> SyncSummary:
+    async with bridge.archive(progress=bars) as runtime:
+        while True:
+            with bars:
+                summary = await sync_once(runtime)
+            if once:
+                return summary
+            err.print(summary_table(summary, bridge.settings.effective_storage_url()))
+            await asyncio.sleep(bridge.settings.archive.poll_seconds)
+
+
+def _check_connection(name: str) -> None:
+    if name != DEFAULT_CONNECTION:
+        raise typer.BadParameter(
+            f"no connection named {name!r}; the configured one is {DEFAULT_CONNECTION!r}",
+            param_hint="--connection",
+        )
+
+
+def run_sync(
+    once: Annotated[bool, typer.Option("--once", help="Sync until settled, then exit.")] = False,
+    connection: ConnectionOption = DEFAULT_CONNECTION,
+    as_json: JsonOption = False,
+) -> None:
+    """Archive every Zoom cloud recording into your storage, verified; keep syncing."""
+    _check_connection(connection)
+    try:
+        bridge = ZoomBridge.from_env()
+        bars = TransferBars(err, enabled=not as_json and err.is_terminal)
+        summary = asyncio.run(_sync(bridge, once=once, bars=bars))
+    except ConfigurationError as exc:
+        err.print(f"[red]configuration:[/red] {exc}")
+        raise typer.Exit(2) from None
+    if as_json:
+        typer.echo(json.dumps(summary.as_dict(), indent=2))
+    else:
+        Console().print(summary_table(summary, bridge.settings.effective_storage_url()))
+    if summary.error or summary.failed:
+        raise typer.Exit(1)
+
+
+def status_table(status: SyncStatus) -> Table:
+    table = Table(title=f"Sync status: {status.connection}", show_header=False)
+    table.add_row("sync process", status.process + (f" ({status.error})" if status.error else ""))
+    table.add_row("last sync attempt", status.last_attempt_at or "never")
+    table.add_row("last recording fetched till", status.fetched_till or "-")
+    detail = f" ({status.authorization_detail})" if status.authorization_detail else ""
+    table.add_row("authorization", status.authorization + detail)
+    table.add_row("files", ", ".join(f"{n} {state}" for state, n in status.files.items()))
+    table.add_row("bytes archived", f"{status.bytes_archived / 1e6:.1f} MB")
+    table.add_row("bytes freed in Zoom", f"{status.bytes_freed / 1e6:.1f} MB")
+    if status.unknown_users:
+        table.add_row("unknown users", ", ".join(status.unknown_users))
+    return table
+
+
+def show_status(
+    connection: ConnectionOption = DEFAULT_CONNECTION, as_json: JsonOption = False
+) -> None:
+    """Show the sync status: process, last attempt, authorization, file counts, bytes."""
+    _check_connection(connection)
+    try:
+        bridge = ZoomBridge.from_env()
+        catalog = bridge.catalog()
+    except ConfigurationError as exc:
+        err.print(f"[red]configuration:[/red] {exc}")
+        raise typer.Exit(2) from None
+    try:
+        connection_id = bridge.connection_id(catalog)
+        status = read_status(catalog, connection_id, connection)
+    finally:
+        catalog.dispose()
+    if as_json:
+        typer.echo(json.dumps(status.as_dict(), indent=2))
+    else:
+        Console().print(status_table(status))

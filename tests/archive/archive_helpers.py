@@ -1,0 +1,71 @@
+"""Helpers for archive tests: settings on the emulator, syncing, what the emulator serves."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from zoombridge.app import ZoomBridge
+from zoombridge.archive.catalog import file_identity
+from zoombridge.archive.service import SyncSummary, sync_once
+from zoombridge.emulator import DEFAULT_CREDENTIALS, DEMO_EPOCH
+from zoombridge.emulator.world import EmuFile, World
+from zoombridge.settings import Settings
+from zoombridge.zoom.models import RecordingFile
+
+
+def archive_settings(home: Path, world: World, **archive: Any) -> Settings:
+    options = {"start_date": (DEMO_EPOCH - timedelta(days=120)).date(), **archive}
+    return Settings.model_validate(
+        {
+            "zoom": {**DEFAULT_CREDENTIALS, "plan": world.plan},
+            "home": home,
+            "archive": options,
+        }
+    )
+
+
+MakeBridge = Callable[..., ZoomBridge]
+
+
+async def sync(bridge: ZoomBridge) -> SyncSummary:
+    async with bridge.archive() as runtime:
+        return await sync_once(runtime)
+
+
+def file_bytes(file: EmuFile) -> bytes:
+    body = file.body()
+    if isinstance(body, bytes):
+        return body
+    return b"".join(body.iter_range())
+
+
+def served_files(world: World) -> dict[str, EmuFile]:
+    """Every file the emulator lists as completed, by the archive's file identity."""
+    found = {}
+    for instance in world.instances.values():
+        if instance.recording_deleted or instance.trashed_at:
+            continue
+        for file in instance.all_files():
+            if file.deleted or file.trashed_at or file.status != "completed":
+                continue
+            model = RecordingFile(
+                id=file.id,
+                file_type=file.file_type,
+                recording_type=file.recording_type,
+                recording_start=file.recording_start,
+            )
+            found[file_identity(instance.uuid, model)] = file
+    return found
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_json(path: Path) -> Any:
+    return json.loads(path.read_text())

@@ -1,0 +1,116 @@
+"""Zoom misbehaving: no corrupt file is ever marked archived; what can be recovered is."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from archive_helpers import MakeBridge, file_bytes, served_files, sync
+from sqlalchemy import select
+
+from zoombridge.app import ZoomBridge
+from zoombridge.archive.service import read_status, sync_once
+from zoombridge.clock import ManualClock
+from zoombridge.db import FileState
+from zoombridge.db.models import RecordingFileRow
+from zoombridge.emulator.world import World
+
+pytestmark = pytest.mark.anyio
+
+
+def assert_archive_is_faithful(bridge: ZoomBridge, world: World, home: Path) -> dict[str, str]:
+    """Every row marked archived holds exactly the emulator's bytes; returns states by id."""
+    expected = served_files(world)
+    catalog = bridge.catalog()
+    with catalog.session() as session:
+        rows = session.scalars(select(RecordingFileRow)).all()
+    catalog.dispose()
+    for row in rows:
+        if row.state == FileState.ARCHIVED:
+            stored = (home / "archive" / row.storage_key).read_bytes()
+            assert stored == file_bytes(expected[row.file_id]), row.storage_key
+        else:
+            assert not (home / "archive" / row.storage_key).exists(), row.storage_key
+    return {row.file_id: row.state for row in rows}
+
+
+@pytest.mark.parametrize(
+    ("knob", "value"),
+    [
+        ("rate_limit_storm", 8),
+        ("server_errors", 3),
+        ("truncate_downloads", 6),
+        ("html_downloads", 4),
+        ("expire_page_tokens", 2),
+        ("slow_download_bytes_per_second", 4_000_000),
+    ],
+)
+async def test_faults_never_corrupt_and_everything_is_recovered(
+    make_bridge: MakeBridge, world: World, tmp_path: Path, knob: str, value: int
+) -> None:
+    setattr(world.faults, knob, value)
+    bridge = make_bridge()
+    first = await sync(bridge)
+    states = assert_archive_is_faithful(bridge, world, tmp_path / "home")
+    if knob == "rate_limit_storm":
+        assert first.rate_limited == value
+    second = await sync(bridge)  # a failed file gets a new attempt
+    states = assert_archive_is_faithful(bridge, world, tmp_path / "home")
+    expected = served_files(world)
+    assert {fid for fid, state in states.items() if state == FileState.ARCHIVED} == set(expected)
+    assert first.verified + second.verified == len(expected)
+
+
+async def test_html_error_pages_are_never_archived(
+    make_bridge: MakeBridge, world: World, tmp_path: Path
+) -> None:
+    world.faults.html_downloads = 10_000  # every download answers "Only the host can..."
+    bridge = make_bridge()
+    summary = await sync(bridge)
+    assert summary.verified == 0
+    assert summary.failed == len(served_files(world))
+    states = assert_archive_is_faithful(bridge, world, tmp_path / "home")
+    assert set(states.values()) - {FileState.PROCESSING} == {FileState.FAILED}
+    catalog = bridge.catalog()
+    status = read_status(catalog, bridge.connection_id(catalog), "default")
+    catalog.dispose()
+    assert status.process == "failed"
+    assert status.error is not None
+    assert "could not be archived" in status.error
+
+
+async def test_token_expiry_mid_run_and_a_user_deleted_between_syncs(
+    make_bridge: MakeBridge, world: World, clock: ManualClock, tmp_path: Path
+) -> None:
+    bridge = make_bridge()
+    async with bridge.archive() as runtime:
+        first = await sync_once(runtime)
+        world.tokens.expire_all_access()  # the client's cached token is now refused
+        victim = next(
+            u for u in world.users.values() if u.status == "active" and u.id != world.owner_id
+        )
+        del world.users[victim.id]
+        clock.advance(3600)  # the late transcript is ready now
+        second = await sync_once(runtime)
+    assert second.error is None, second.error
+    assert second.verified == first.waiting
+    states = assert_archive_is_faithful(bridge, world, tmp_path / "home")
+    assert FileState.FAILED not in states.values()
+
+
+async def test_storage_that_refuses_writes_marks_nothing_archived(
+    make_bridge: MakeBridge, world: World
+) -> None:
+    bridge = make_bridge()
+    bridge.settings.storage_url = "s3://archive/x?endpoint=http://127.0.0.1:9"  # nothing listens
+    summary = await sync(bridge)
+    assert summary.verified == 0
+    assert summary.failed == len(served_files(world))
+    catalog = bridge.catalog()
+    with catalog.session() as session:
+        states = set(session.scalars(select(RecordingFileRow.state)))
+        status = read_status(catalog, bridge.connection_id(catalog), "default")
+    catalog.dispose()
+    assert FileState.ARCHIVED not in states
+    assert status.process == "failed"
+    assert "could not write" in (status.error or "")
