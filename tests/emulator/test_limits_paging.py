@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import math
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
@@ -10,11 +9,10 @@ from typing import Any
 
 import httpx
 import pytest
+from emulator_http import authorize, connect
 
 from zoombridge.clock import ManualClock
-from zoombridge.emulator.app import create_app
 from zoombridge.emulator.scenarios import build_world
-from zoombridge.emulator.transport import EmulatorTransport
 from zoombridge.emulator.world import World
 
 pytestmark = pytest.mark.anyio
@@ -49,24 +47,6 @@ DAILY_MESSAGE = (
     "for details on when you can make another request."
 )
 EXPIRED_TOKEN_MESSAGE = "The next page token is invalid or expired."
-
-
-async def authorize(client: httpx.AsyncClient) -> None:
-    answer = await client.post(
-        "https://zoom.us/oauth/token",
-        auth=("emulator-client", "emulator-secret"),
-        params={"grant_type": "account_credentials", "account_id": "emulator-account"},
-    )
-    assert answer.status_code == 200, answer.text
-    client.headers["Authorization"] = f"Bearer {answer.json()['access_token']}"
-
-
-@contextlib.asynccontextmanager
-async def connect(world: World) -> AsyncIterator[httpx.AsyncClient]:
-    transport = EmulatorTransport(create_app(world))
-    async with httpx.AsyncClient(transport=transport, base_url="https://api.zoom.us") as client:
-        await authorize(client)
-        yield client
 
 
 @pytest.fixture

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
+from emulator_http import authorize, connect
 
 from zoombridge.clock import ManualClock
-from zoombridge.emulator.app import create_app
 from zoombridge.emulator.scenarios import build_world
-from zoombridge.emulator.transport import EmulatorTransport
 from zoombridge.emulator.world import EmuUser, World
 
 pytestmark = pytest.mark.anyio
@@ -36,25 +34,6 @@ SUMMARY_KEYS = {
     "created_at",
     "join_url",
 }
-
-
-async def authorize(client: httpx.AsyncClient) -> None:
-    """A (new) Server-to-Server token: needed again whenever a test moves the clock > 1 h."""
-    answer = await client.post(
-        "https://zoom.us/oauth/token",
-        auth=("emulator-client", "emulator-secret"),
-        params={"grant_type": "account_credentials", "account_id": "emulator-account"},
-    )
-    assert answer.status_code == 200, answer.text
-    client.headers["Authorization"] = f"Bearer {answer.json()['access_token']}"
-
-
-@contextlib.asynccontextmanager
-async def connect(world: World) -> AsyncIterator[httpx.AsyncClient]:
-    transport = EmulatorTransport(create_app(world))
-    async with httpx.AsyncClient(transport=transport, base_url="https://api.zoom.us") as client:
-        await authorize(client)
-        yield client
 
 
 @pytest.fixture

@@ -12,12 +12,11 @@ from urllib.parse import quote
 import av
 import httpx
 import pytest
+from emulator_http import connect
 
 from zoombridge.clock import ManualClock
-from zoombridge.emulator.app import create_app
 from zoombridge.emulator.routes import all_routes
 from zoombridge.emulator.scenarios import build_world, record_phone_call
-from zoombridge.emulator.transport import EmulatorTransport
 from zoombridge.emulator.world import EmuInstance, EmuMeeting, World
 
 pytestmark = pytest.mark.anyio
@@ -49,16 +48,7 @@ def world() -> World:
 
 @pytest.fixture
 async def api(world: World) -> AsyncIterator[httpx.AsyncClient]:
-    transport = EmulatorTransport(create_app(world))
-    async with httpx.AsyncClient(transport=transport, base_url="https://api.zoom.us") as client:
-        # Zoom's documented S2S request puts the grant in the query string
-        answer = await client.post(
-            "https://zoom.us/oauth/token",
-            auth=("emulator-client", "emulator-secret"),
-            params={"grant_type": "account_credentials", "account_id": "emulator-account"},
-        )
-        assert answer.status_code == 200, answer.text
-        client.headers["Authorization"] = f"Bearer {answer.json()['access_token']}"
+    async with connect(world) as client:
         yield client
 
 
