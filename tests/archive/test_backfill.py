@@ -8,6 +8,8 @@ import pytest
 from archive_helpers import MakeBridge, file_bytes, read_json, served_files, sha256, sync
 from sqlalchemy import select
 
+from zoombridge.archive.service import read_status
+from zoombridge.clock import ManualClock
 from zoombridge.db import FileState
 from zoombridge.db.models import Host, Meeting, RecordingFileRow
 from zoombridge.emulator.world import World
@@ -112,3 +114,55 @@ async def test_second_sync_archives_nothing_new_and_late_files_arrive_later(
         states = set(session.scalars(select(RecordingFileRow.state)))
     assert states == {FileState.ARCHIVED}
     catalog.dispose()
+
+
+async def test_only_the_listed_hosts_are_archived_and_unknown_emails_are_reported(
+    make_bridge: MakeBridge, world: World
+) -> None:
+    chosen = next(u for u in world.users.values() if u.status == "active" and u.type == 2)
+    bridge = make_bridge(users=f"{chosen.email.upper()}, ghost@example.edu")
+    summary = await sync(bridge)
+    assert summary.failed == 0
+    catalog = bridge.catalog()
+    with catalog.session() as session:
+        hosts = set(session.scalars(select(Meeting.host_id)))
+        status = read_status(catalog, bridge.connection_id(catalog), "default")
+    catalog.dispose()
+    assert hosts == {chosen.id}
+    assert summary.verified == sum(
+        1 for file_id in served_files(world) if file_id in _files_of(world, chosen.id)
+    )
+    assert status.unknown_users == ["ghost@example.edu"]
+
+
+def _files_of(world: World, host_id: str) -> set[str]:
+    served = served_files(world)
+    mine = {
+        id(file)
+        for instance in world.instances.values()
+        if instance.host_id == host_id
+        for file in instance.all_files()
+    }
+    return {file_id for file_id, file in served.items() if id(file) in mine}
+
+
+async def test_an_instance_keeps_its_folder_when_topic_or_template_change(
+    make_bridge: MakeBridge, world: World, clock: ManualClock, tmp_path: Path
+) -> None:
+    await sync(make_bridge())
+    newest = max(
+        (i for i in world.instances.values() if i.has_recording()), key=lambda i: i.start_time
+    )
+    old_folders = {p.parent for p in (tmp_path / "home" / "archive").rglob("meeting.json")}
+    newest.topic = "Renamed in Zoom"
+    clock.advance(3600)  # its late transcript is ready now
+    later = await sync(make_bridge(key_template="{host_id}/{uuid}"))
+    assert later.verified >= 1
+    archive = tmp_path / "home" / "archive"
+    assert {p.parent for p in archive.rglob("meeting.json")} == old_folders
+    for path in archive.rglob("meeting.json"):
+        document = read_json(path)
+        for entry in document["files"]:
+            assert (path.parent / entry["name"]).exists() == (entry["state"] == "archived")
+        if document["meeting"]["uuid"] == newest.uuid:
+            assert document["meeting"]["topic"] == "Renamed in Zoom"

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 from archive_helpers import MakeBridge, file_bytes, served_files, sync
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from zoombridge.app import ZoomBridge
 from zoombridge.archive.service import read_status, sync_once
 from zoombridge.clock import ManualClock
 from zoombridge.db import FileState
-from zoombridge.db.models import RecordingFileRow
+from zoombridge.db.models import Host, Meeting, RecordingFileRow
 from zoombridge.emulator.world import World
 
 pytestmark = pytest.mark.anyio
@@ -73,10 +73,21 @@ async def test_html_error_pages_are_never_archived(
     assert set(states.values()) - {FileState.PROCESSING} == {FileState.FAILED}
     catalog = bridge.catalog()
     status = read_status(catalog, bridge.connection_id(catalog), "default")
-    catalog.dispose()
     assert status.process == "failed"
     assert status.error is not None
     assert "could not be archived" in status.error
+    # no host's cursor moves past a file that is not settled: the next sync lists them again
+    with catalog.session() as session:
+        cursors = {h.user_id: h.cursor for h in session.scalars(select(Host))}
+        oldest_failed = dict(
+            session.execute(
+                select(Meeting.host_id, func.min(Meeting.start_time)).group_by(Meeting.host_id)
+            ).all()
+        )
+    for host_id, oldest in oldest_failed.items():
+        assert cursors[host_id] is not None
+        assert cursors[host_id]["settled_till"] <= oldest.date().isoformat()
+    catalog.dispose()
 
 
 async def test_token_expiry_mid_run_and_a_user_deleted_between_syncs(
@@ -114,3 +125,20 @@ async def test_storage_that_refuses_writes_marks_nothing_archived(
     assert FileState.ARCHIVED not in states
     assert status.process == "failed"
     assert "could not write" in (status.error or "")
+
+
+async def test_a_transfer_that_breaks_unexpectedly_is_retried_by_the_next_sync(
+    make_bridge: MakeBridge, world: World, tmp_path: Path
+) -> None:
+    good_base = world.web_base
+    world.web_base = "https://zoom.us/\x00"  # listings now carry URLs no client can open
+    bridge = make_bridge()
+    first = await sync(bridge)
+    expected = served_files(world)
+    assert first.verified == 0
+    assert first.failed == len(expected)
+    world.web_base = good_base
+    second = await sync(bridge)
+    assert second.verified == len(expected), second.errors
+    states = assert_archive_is_faithful(bridge, world, tmp_path / "home")
+    assert {fid for fid, state in states.items() if state == FileState.ARCHIVED} == set(expected)

@@ -83,50 +83,47 @@ def record_instance(
     meeting: RecordingMeeting,
     keys: InstanceKeys,
     now: datetime,
-) -> int:
-    """Store one listed instance and its files; returns how many files are new."""
-    files = [(file, None) for file in meeting.recording_files] + [
-        (file, _participant(file)) for file in meeting.participant_audio_files
-    ]
+) -> None:
+    """Store one listed instance and its files.
+
+    An instance keeps the folder it was first given: a later change of topic or of the key
+    template must not separate new files and the sidecar from the files already archived."""
+    files = [*meeting.recording_files, *meeting.participant_audio_files]
     with catalog.session() as session, session.begin():
-        session.merge(_meeting_row(connection_id, meeting, keys, now))
+        row = session.get(Meeting, (connection_id, meeting.uuid))
+        if row is None:
+            row = Meeting(connection_id=connection_id, uuid=meeting.uuid, folder=keys.folder)
+            session.add(row)
+        keys = InstanceKeys(row.folder)
+        _refresh_meeting(row, meeting, now)
         known = {
-            row.file_id: row
-            for row in session.scalars(
+            file.file_id: file
+            for file in session.scalars(
                 select(RecordingFileRow).where(
                     RecordingFileRow.connection_id == connection_id,
                     RecordingFileRow.meeting_uuid == meeting.uuid,
                 )
             )
         }
-        new = 0
-        for file, participant in files:
+        for file in files:
             file_id = file_identity(meeting.uuid, file)
-            row = known.get(file_id)
-            if row is None:
-                new += 1
-                row = RecordingFileRow(
+            file_row = known.get(file_id)
+            if file_row is None:
+                file_row = RecordingFileRow(
                     connection_id=connection_id,
                     file_id=file_id,
                     meeting_uuid=meeting.uuid,
                     storage_key=keys.file(file_id, file.recording_type, file.file_extension),
-                    participant=participant,
+                    # per-participant audio names the speaker in file_name
+                    participant=file.file_name or None,
                     attempt=0,
                     state=FileState.PENDING,
                 )
-                session.add(row)
-            _refresh_from_zoom(row, file, now)
-        return new
+                session.add(file_row)
+            _refresh_from_zoom(file_row, file, now)
 
 
-def _participant(file: RecordingFile) -> str | None:
-    """Per-participant audio names the speaker in `file_name`."""
-    return file.file_name or None
-
-
-def _meeting_row(
-    connection_id: int, meeting: RecordingMeeting, keys: InstanceKeys, now: datetime
-) -> Meeting:
+def _refresh_meeting(row: Meeting, meeting: RecordingMeeting, now: datetime) -> None:
     metadata = meeting.model_dump(
         mode="json",
         exclude={"recording_files", "participant_audio_files", "download_access_token"},
@@ -135,22 +132,17 @@ def _meeting_row(
     # Passcodes are Zoom's to keep; the archive has the files themselves.
     for secret in ("password", "recording_play_passcode"):
         metadata.pop(secret, None)
-    return Meeting(
-        connection_id=connection_id,
-        uuid=meeting.uuid,
-        meeting_id=meeting.id,
-        host_id=meeting.host_id,
-        host_email=meeting.host_email,
-        topic=meeting.topic,
-        type=meeting.type,
-        start_time=meeting.start_time,
-        duration=meeting.duration,
-        total_size=meeting.total_size,
-        recording_count=meeting.recording_count,
-        folder=keys.folder,
-        metadata_json=metadata,
-        updated_at=now,
-    )
+    row.meeting_id = meeting.id
+    row.host_id = meeting.host_id
+    row.host_email = meeting.host_email
+    row.topic = meeting.topic
+    row.type = meeting.type
+    row.start_time = meeting.start_time
+    row.duration = meeting.duration
+    row.total_size = meeting.total_size
+    row.recording_count = meeting.recording_count
+    row.metadata_json = metadata
+    row.updated_at = now
 
 
 def _refresh_from_zoom(row: RecordingFileRow, file: RecordingFile, now: datetime) -> None:
@@ -162,7 +154,7 @@ def _refresh_from_zoom(row: RecordingFileRow, file: RecordingFile, now: datetime
     row.zoom_status = file.status
     row.download_url = file.download_url
     row.updated_at = now
-    if row.state in FileState.SETTLED and row.state != FileState.GONE:
+    if row.state == FileState.ARCHIVED:
         return
     row.file_size = file.file_size or None
     processing = (file.status or "completed").lower() != "completed" or not file.download_url
@@ -236,6 +228,8 @@ def mark_file(
     """Record a transfer's outcome, unless a newer attempt already owns the file."""
     values: dict[str, Any] = {"state": state, "last_error": error, "updated_at": now}
     if state == FileState.ARCHIVED:
+        if size is None or sha256 is None:
+            raise ValueError("an archived file needs its stored size and SHA-256")
         values.update(stored_size=size, sha256=sha256, archived_at=now, verified_at=now)
     with catalog.session() as session, session.begin():
         session.execute(

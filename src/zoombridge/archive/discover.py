@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from zoombridge.archive.catalog import record_instance
 from zoombridge.db import Catalog, FileState
-from zoombridge.db.models import Host, Meeting, RecordingFileRow, SyncState
+from zoombridge.db.models import MEETING_FILES, Host, Meeting, RecordingFileRow, SyncState
 from zoombridge.storage import InstanceKeys
 from zoombridge.zoom import ZoomClient
 from zoombridge.zoom.models import RecordingMeeting
@@ -99,9 +99,9 @@ async def discover_host(
     *,
     key_template: str,
     now: datetime,
-) -> tuple[int, int]:
-    """List one host's recordings in month windows; returns (instances, new files)."""
-    instances = new_files = 0
+) -> int:
+    """List one host's recordings in month windows; returns how many instances."""
+    instances = 0
     async for listed in iter_user_recordings(zoom, plan.user_id, plan.since, plan.till):
         meeting = await _with_participant_audio(zoom, listed)
         keys = InstanceKeys.render(
@@ -114,8 +114,8 @@ async def discover_host(
             start=meeting.start_time,
         )
         instances += 1
-        new_files += record_instance(catalog, connection_id, meeting, keys, now)
-    return instances, new_files
+        record_instance(catalog, connection_id, meeting, keys, now)
+    return instances
 
 
 async def _with_participant_audio(zoom: ZoomClient, meeting: RecordingMeeting) -> RecordingMeeting:
@@ -134,11 +134,7 @@ def advance_cursors(catalog: Catalog, connection_id: int, plans: list[HostPlan])
         oldest = dict(
             session.execute(
                 select(Meeting.host_id, func.min(Meeting.start_time))
-                .join(
-                    RecordingFileRow,
-                    (RecordingFileRow.connection_id == Meeting.connection_id)
-                    & (RecordingFileRow.meeting_uuid == Meeting.uuid),
-                )
+                .join(RecordingFileRow, MEETING_FILES)
                 .where(
                     Meeting.connection_id == connection_id,
                     RecordingFileRow.state.not_in(FileState.SETTLED),

@@ -20,7 +20,7 @@ from zoombridge.archive.catalog import state_counts
 from zoombridge.archive.runtime import ArchiveRuntime
 from zoombridge.archive.workflows import sync_connection
 from zoombridge.db import Catalog, FileState
-from zoombridge.db.models import Meeting, RecordingFileRow, SyncState
+from zoombridge.db.models import MEETING_FILES, Meeting, RecordingFileRow, SyncState
 
 __all__ = ["SyncStatus", "SyncSummary", "read_status", "sync_once"]
 
@@ -117,11 +117,7 @@ def _fetched_till(catalog: Catalog, connection_id: int) -> datetime | None:
     with catalog.session() as session:
         return session.scalar(
             select(func.max(Meeting.start_time))
-            .join(
-                RecordingFileRow,
-                (RecordingFileRow.connection_id == Meeting.connection_id)
-                & (RecordingFileRow.meeting_uuid == Meeting.uuid),
-            )
+            .join(RecordingFileRow, MEETING_FILES)
             .where(
                 Meeting.connection_id == connection_id,
                 RecordingFileRow.state == FileState.ARCHIVED,

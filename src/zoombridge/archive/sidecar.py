@@ -2,19 +2,21 @@
 
 The sidecar makes the archive readable without zoombridge: a folder copied elsewhere still
 says which meeting it holds, who hosted it, and each file's type, size and SHA-256. It is
-rewritten only when its content changes (its hash is kept in the catalog).
+rewritten only when its content changes (its hash is kept in the catalog), and only the
+instances a sync touched are looked at.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 
 from zoombridge.db import Catalog
-from zoombridge.db.models import Meeting, RecordingFileRow
+from zoombridge.db.models import MEETING_FILES, Meeting, RecordingFileRow
 from zoombridge.storage import Store
 
 __all__ = ["SIDECAR_NAME", "sidecar_document", "write_sidecars"]
@@ -52,15 +54,27 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-async def write_sidecars(catalog: Catalog, store: Store, connection_id: int) -> int:
-    """Write every instance's sidecar whose content changed; returns how many were written."""
+async def write_sidecars(
+    catalog: Catalog, store: Store, connection_id: int, changed_since: datetime
+) -> int:
+    """Write the sidecars of instances listed or transferred since `changed_since` whose
+    content changed; returns how many were written. Untouched instances are not even read."""
     with catalog.session() as session:
-        meetings = session.scalars(
-            select(Meeting).where(Meeting.connection_id == connection_id)
-        ).all()
+        touched = (
+            select(RecordingFileRow.meeting_uuid)
+            .where(
+                RecordingFileRow.connection_id == connection_id,
+                RecordingFileRow.updated_at >= changed_since,
+            )
+            .distinct()
+        )
+        chosen = (Meeting.connection_id == connection_id) & (
+            (Meeting.updated_at >= changed_since) | Meeting.uuid.in_(touched)
+        )
+        meetings = session.scalars(select(Meeting).where(chosen)).all()
         files: dict[str, list[RecordingFileRow]] = {}
         for row in session.scalars(
-            select(RecordingFileRow).where(RecordingFileRow.connection_id == connection_id)
+            select(RecordingFileRow).join(Meeting, MEETING_FILES).where(chosen)
         ):
             files.setdefault(row.meeting_uuid, []).append(row)
     written = 0

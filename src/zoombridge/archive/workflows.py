@@ -16,7 +16,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
-from datetime import date
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 from dbos import DBOS, SetWorkflowID
@@ -53,16 +53,14 @@ def file_workflow_id(connection_id: int, task: cat.FileTask) -> str:
 async def _patiently(clock: Clock, work: Callable[[], Awaitable[T]]) -> T:
     """Run `work`, again after a pause when Zoom is overloaded or unreachable: a 429 storm
     or a flaky network delays a sync, it does not fail it."""
-    for attempt in range(1, LISTING_ATTEMPTS + 1):
+    for attempt in range(1, LISTING_ATTEMPTS):
         try:
             return await work()
         except RetriableError as exc:
-            if attempt == LISTING_ATTEMPTS:
-                raise
             pause = min(60.0, 2.0**attempt)
             log.info("listing interrupted (%s); trying again in %.0fs", exc, pause)
             await clock.sleep(pause)
-    raise AssertionError("unreachable")
+    return await work()
 
 
 @DBOS.step()
@@ -85,8 +83,13 @@ async def plan_step(connection_id: int) -> dict[str, Any]:
     except ZoomBridgeError as exc:
         auth, detail = _authorization(exc)
         return {"plans": [], "error": str(exc), "auth": auth, "auth_detail": detail}
-    plans_json = [_plan_json(plan) for plan in plans]
-    return {"plans": plans_json, "error": None, "auth": "authorized", "auth_detail": None}
+    return {
+        "plans": [_plan_json(plan) for plan in plans],
+        "started": now.isoformat(),
+        "error": None,
+        "auth": "authorized",
+        "auth_detail": None,
+    }
 
 
 def _authorization(exc: ZoomBridgeError) -> tuple[str, str | None]:
@@ -115,7 +118,7 @@ def _plan(data: dict[str, str]) -> HostPlan:
 async def discover_step(connection_id: int, plan: dict[str, str]) -> dict[str, Any]:
     rt = runtime(connection_id)
     try:
-        instances, new_files = await _patiently(
+        instances = await _patiently(
             rt.clock,
             lambda: discover_host(
                 rt.zoom,
@@ -128,10 +131,10 @@ async def discover_step(connection_id: int, plan: dict[str, str]) -> dict[str, A
         )
     except ZoomNotFound as exc:  # the user was deleted while we listed: nothing to list
         log.info("host %s is gone: %s", plan["email"], exc)
-        return {"instances": 0, "new_files": 0, "error": None, "gone": True}
+        return {"instances": 0, "error": None}
     except ZoomBridgeError as exc:
-        return {"instances": 0, "new_files": 0, "error": str(exc)}
-    return {"instances": instances, "new_files": new_files, "error": None}
+        return {"instances": 0, "error": str(exc)}
+    return {"instances": instances, "error": None}
 
 
 @DBOS.step()
@@ -146,32 +149,31 @@ async def tasks_step(connection_id: int) -> list[dict[str, Any]]:
 async def transfer_step(connection_id: int, task_data: dict[str, Any]) -> dict[str, Any]:
     rt = runtime(connection_id)
     task = cat.FileTask(**task_data)
+    size, sha256, error = 0, None, None
     try:
         done = await transfer_file(rt.zoom, rt.store, task, rt.progress.advance)
-    except ZoomNotFound as exc:
-        cat.mark_file(
-            rt.catalog, connection_id, task, FileState.GONE, rt.clock.now(), error=str(exc)
-        )
-        outcome = {"state": FileState.GONE, "error": str(exc), "size": 0}
+        state, size, sha256 = FileState.ARCHIVED, done.size, done.sha256
+    except ZoomNotFound as exc:  # deleted in Zoom before we got it: recorded, not retried
+        state, error = FileState.GONE, str(exc)
     except ZoomBridgeError as exc:
-        log.warning("%s not archived: %s", task.storage_key, exc)
-        cat.mark_file(
-            rt.catalog, connection_id, task, FileState.FAILED, rt.clock.now(), error=str(exc)
-        )
-        outcome = {"state": FileState.FAILED, "error": str(exc), "size": 0}
-    else:
-        cat.mark_file(
-            rt.catalog,
-            connection_id,
-            task,
-            FileState.ARCHIVED,
-            rt.clock.now(),
-            size=done.size,
-            sha256=done.sha256,
-        )
-        outcome = {"state": FileState.ARCHIVED, "error": None, "size": done.size}
-    rt.progress.finished(task.file_id, str(outcome["state"]))
-    return outcome
+        state, error = FileState.FAILED, str(exc)
+    except Exception as exc:  # a file must never stay stuck on a bug: fail it, retry later
+        log.exception("unexpected failure archiving %s", task.storage_key)
+        state, error = FileState.FAILED, f"unexpected: {exc!r}"
+    if state == FileState.FAILED:
+        log.warning("%s not archived: %s", task.storage_key, error)
+    cat.mark_file(
+        rt.catalog,
+        connection_id,
+        task,
+        state,
+        rt.clock.now(),
+        size=size,
+        sha256=sha256,
+        error=error,
+    )
+    rt.progress.finished(task.file_id, state)
+    return {"state": state, "error": error, "size": size}
 
 
 @DBOS.workflow()
@@ -181,18 +183,15 @@ async def archive_file(connection_id: int, task_data: dict[str, Any]) -> dict[st
 
 
 @DBOS.step()
-async def finish_step(connection_id: int, plans: list[dict[str, str]]) -> dict[str, Any]:
+async def finish_step(connection_id: int, plans: list[dict[str, str]], started: str) -> str | None:
+    """Settle cursors and sidecars; returns why the sidecars could not be written, if so."""
     rt = runtime(connection_id)
     advance_cursors(rt.catalog, connection_id, [_plan(plan) for plan in plans])
     try:
-        sidecars, sidecar_error = await write_sidecars(rt.catalog, rt.store, connection_id), None
+        await write_sidecars(rt.catalog, rt.store, connection_id, datetime.fromisoformat(started))
     except StorageError as exc:
-        sidecars, sidecar_error = 0, f"sidecars not written: {exc}"
-    return {
-        "sidecars": sidecars,
-        "sidecar_error": sidecar_error,
-        "counts": cat.state_counts(rt.catalog, connection_id),
-    }
+        return f"sidecars not written: {exc}"
+    return None
 
 
 @DBOS.workflow()
@@ -214,11 +213,11 @@ async def sync_connection(connection_id: int) -> dict[str, Any]:
         len(tasks), sum(task["file_size"] or 0 for task in tasks)
     )
     results = await _run_transfers(connection_id, tasks)
-    finished = await finish_step(connection_id, planned["plans"])
-    if finished["sidecar_error"]:
-        errors.append(finished["sidecar_error"])
+    sidecar_error = await finish_step(connection_id, planned["plans"], planned["started"])
+    if sidecar_error:
+        errors.append(sidecar_error)
     error = "; ".join(errors) or None
-    return {"error": error, "instances": instances, "results": results, **finished, **auth}
+    return {"error": error, "instances": instances, "results": results, **auth}
 
 
 async def _run_transfers(connection_id: int, tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -230,12 +229,20 @@ async def _run_transfers(connection_id: int, tasks: list[dict[str, Any]]) -> lis
         workflow_id = file_workflow_id(connection_id, cat.FileTask(**task_data))
         with SetWorkflowID(workflow_id):
             handles.append(await queue.enqueue_async(archive_file, connection_id, task_data))
-    results: list[dict[str, Any]] = []
-    for outcome in await asyncio.gather(
+    outcomes = await asyncio.gather(
         *(handle.get_result() for handle in handles), return_exceptions=True
-    ):
+    )
+    results: list[dict[str, Any]] = []
+    for task_data, outcome in zip(tasks, outcomes, strict=True):
         if isinstance(outcome, BaseException):
-            results.append({"state": FileState.FAILED, "error": repr(outcome), "size": 0})
-        else:
-            results.append(outcome)
+            # The workflow itself ended in error: fail the attempt, so the next sync gives
+            # the file a new workflow id instead of finding this errored one again.
+            error = f"transfer workflow failed: {outcome!r}"
+            rt = runtime(connection_id)
+            task = cat.FileTask(**task_data)
+            cat.mark_file(
+                rt.catalog, connection_id, task, FileState.FAILED, rt.clock.now(), error=error
+            )
+            outcome = {"state": FileState.FAILED, "error": error, "size": 0}
+        results.append(outcome)
     return results

@@ -21,6 +21,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import DateTime, TypeDecorator
 
 __all__ = [
+    "MEETING_FILES",
     "AuditEntry",
     "Base",
     "Connection",
@@ -161,6 +162,12 @@ class RecordingFileRow(Base):
         Index("ix_files_meeting", "connection_id", "meeting_uuid"),
         Index("ix_files_state", "connection_id", "state"),
     )
+
+
+# How a file row belongs to its instance (for joins).
+MEETING_FILES = (RecordingFileRow.connection_id == Meeting.connection_id) & (
+    RecordingFileRow.meeting_uuid == Meeting.uuid
+)
 
 
 class AuditEntry(Base):
