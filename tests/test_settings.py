@@ -72,3 +72,27 @@ def test_missing_credentials_are_named_before_any_call() -> None:
         ZoomBridge(load_settings()).zoom_client()
     for name in ("ACCOUNT_ID", "CLIENT_ID", "CLIENT_SECRET"):
         assert f"ZOOMBRIDGE_ZOOM__{name}" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("USERS", "ada@example.edu, not-an-email", "not e-mail addresses: not-an-email"),
+        ("START_DATE", "last year", "ZOOMBRIDGE_ARCHIVE__START_DATE"),
+        ("CONCURRENCY", "0", "ZOOMBRIDGE_ARCHIVE__CONCURRENCY"),
+        ("LAG_DAYS", "90", "ZOOMBRIDGE_ARCHIVE__LAG_DAYS"),
+    ],
+)
+def test_bad_archive_values_are_refused_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, message: str
+) -> None:
+    monkeypatch.setenv(f"ZOOMBRIDGE_ARCHIVE__{name}", value)
+    with pytest.raises(ConfigurationError, match=message):
+        load_settings()
+
+
+def test_archive_users_are_a_comma_list_compared_in_lower_case(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ZOOMBRIDGE_ARCHIVE__USERS", " Ada@Example.edu ,grace@example.edu,")
+    assert load_settings().archive.users == ["ada@example.edu", "grace@example.edu"]
