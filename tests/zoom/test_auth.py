@@ -19,7 +19,7 @@ from zoombridge.errors import (
     ReauthorizationNeeded,
 )
 from zoombridge.testing import make_zoom_client
-from zoombridge.zoom import users
+from zoombridge.zoom import ZoomClient, users
 from zoombridge.zoom.auth import ServerToServerTokens
 from zoombridge.zoom.oauth import (
     AuthorizationCodeFlow,
@@ -35,18 +35,22 @@ pytestmark = pytest.mark.anyio
 REDIRECT = "https://app.example/oauth/callback"
 
 
+def _refreshes(zoom: ZoomClient) -> int:
+    """How many Server-to-Server tokens the client has fetched so far."""
+    assert isinstance(zoom.tokens, ServerToServerTokens)
+    return zoom.tokens.refreshes
+
+
 async def test_s2s_token_is_cached_and_refreshed_before_expiry(
     zoom_world: World, zoom_transport: EmulatorTransport, zoom_clock: ManualClock
 ) -> None:
     async with make_zoom_client(zoom_world, zoom_transport) as zoom:
         await users.get_user(zoom, "me")
         await users.get_user(zoom, "me")
-        tokens = zoom.tokens
-        assert isinstance(tokens, ServerToServerTokens)
-        assert tokens.refreshes == 1
+        assert _refreshes(zoom) == 1
         zoom_clock.advance(3600 - 60)  # inside the refresh margin, before expiry
         await users.get_user(zoom, "me")
-        assert tokens.refreshes == 2
+        assert _refreshes(zoom) == 2
 
 
 async def test_concurrent_calls_share_one_refresh(
@@ -54,7 +58,7 @@ async def test_concurrent_calls_share_one_refresh(
 ) -> None:
     async with make_zoom_client(zoom_world, zoom_transport) as zoom:
         await asyncio.gather(*(users.get_user(zoom, "me") for _ in range(20)))
-        assert zoom.tokens.refreshes == 1  # type: ignore[attr-defined]
+        assert _refreshes(zoom) == 1
 
 
 async def test_token_rejected_mid_run_is_refreshed_once_and_the_call_succeeds(
@@ -65,7 +69,7 @@ async def test_token_rejected_mid_run_is_refreshed_once_and_the_call_succeeds(
         zoom_world.tokens.expire_all_access()  # Zoom-side expiry the client could not foresee
         user = await users.get_user(zoom, "me")
         assert user.id == zoom_world.owner_id
-        assert zoom.tokens.refreshes == 2  # type: ignore[attr-defined]
+        assert _refreshes(zoom) == 2
 
 
 async def test_a_token_refused_twice_is_an_authentication_error(
@@ -278,6 +282,32 @@ async def test_user_tokens_refresh_when_expired_and_the_client_uses_them(
         zoom_clock.advance(3700)
         await users.get_user(zoom, "me")
     assert (await store.load()).refresh_token != first.refresh_token  # type: ignore[union-attr]
+    await http.aclose()
+
+
+class CountingStore(MemoryGrantStore):
+    def __init__(self, grant: UserGrant) -> None:
+        super().__init__(grant)
+        self.loads = 0
+
+    async def load(self) -> UserGrant | None:
+        self.loads += 1
+        return await super().load()
+
+
+async def test_user_tokens_read_the_store_only_when_the_token_is_due_or_refused(
+    zoom_world: World, zoom_transport: EmulatorTransport, zoom_clock: ManualClock
+) -> None:
+    flow, http = _flow(zoom_transport, zoom_clock)
+    store = CountingStore(await _login(flow, http))
+    tokens = UserTokens(flow, store, zoom_clock)
+    first = await tokens.token()
+    assert await tokens.token() == first
+    assert store.loads == 1  # not one read per API call
+    await tokens.invalidate(first)
+    refreshed = await tokens.token()  # Zoom refused it: the grant is read and rotated
+    assert refreshed.value != first.value
+    assert store.loads > 1
     await http.aclose()
 
 

@@ -22,7 +22,7 @@ from zoombridge.errors import (
     ZoomServerError,
 )
 from zoombridge.testing import make_zoom_client
-from zoombridge.zoom import ZoomClient, meetings, recordings, reports, users
+from zoombridge.zoom import RecordingFile, ZoomClient, meetings, recordings, reports, users
 from zoombridge.zoom.ratelimit import Category
 
 pytestmark = pytest.mark.anyio
@@ -36,6 +36,11 @@ async def _first_recorded(zoom: ZoomClient, world: World) -> recordings.Recordin
         ):
             return meeting
     raise AssertionError("the scenario has no recordings")
+
+
+async def _first_file(zoom: ZoomClient, world: World, file_type: str) -> RecordingFile:
+    meeting = await _first_recorded(zoom, world)
+    return next(f for f in meeting.recording_files if f.file_type == file_type)
 
 
 async def test_every_user_status_is_listed(zoom_client: ZoomClient, zoom_world: World) -> None:
@@ -194,8 +199,7 @@ async def test_single_encoding_a_slashed_uuid_fails_like_zoom(
 async def test_download_follows_the_redirect_and_matches_the_announced_size(
     zoom_client: ZoomClient, zoom_world: World
 ) -> None:
-    meeting = await _first_recorded(zoom_client, zoom_world)
-    video = next(f for f in meeting.recording_files if f.file_type == "MP4")
+    video = await _first_file(zoom_client, zoom_world, "MP4")
     digest = hashlib.sha256()
     async with zoom_client.download(video.download_url or "", expected_extension="MP4") as stream:
         async for chunk in stream.iter_bytes():
@@ -208,8 +212,7 @@ async def test_download_follows_the_redirect_and_matches_the_announced_size(
 async def test_an_html_page_instead_of_media_is_refused(
     zoom_client: ZoomClient, zoom_world: World
 ) -> None:
-    meeting = await _first_recorded(zoom_client, zoom_world)
-    video = next(f for f in meeting.recording_files if f.file_type == "MP4")
+    video = await _first_file(zoom_client, zoom_world, "MP4")
     zoom_world.faults.html_downloads = 2  # the token refresh-and-retry gets HTML again
     with pytest.raises(NotMediaError, match="HTML page"):
         async with zoom_client.download(video.download_url or "", expected_extension="MP4"):
@@ -219,8 +222,7 @@ async def test_an_html_page_instead_of_media_is_refused(
 async def test_an_expired_token_on_download_is_refreshed_once(
     zoom_client: ZoomClient, zoom_world: World
 ) -> None:
-    meeting = await _first_recorded(zoom_client, zoom_world)
-    video = next(f for f in meeting.recording_files if f.file_type == "M4A")
+    video = await _first_file(zoom_client, zoom_world, "M4A")
     zoom_world.tokens.expire_all_access()
     async with zoom_client.download(video.download_url or "", expected_extension="M4A") as stream:
         data = b"".join([c async for c in stream.iter_bytes()])
@@ -247,8 +249,7 @@ async def test_a_download_token_from_recording_get_works_alone(
 async def test_a_truncated_download_is_detected_and_resumed_with_range(
     zoom_client: ZoomClient, zoom_world: World
 ) -> None:
-    meeting = await _first_recorded(zoom_client, zoom_world)
-    video = next(f for f in meeting.recording_files if f.file_type == "MP4")
+    video = await _first_file(zoom_client, zoom_world, "MP4")
     zoom_world.faults.truncate_downloads = 1
     received = bytearray()
 
@@ -341,3 +342,15 @@ async def test_tokens_never_travel_in_urls(zoom_world: World, zoom_app: object) 
     tokens = [t.value for t in zoom_world.tokens.access.values()]
     assert tokens
     assert not any(token in str(url) for url in urls for token in tokens)
+
+
+async def test_past_instances_come_with_their_start_times(
+    zoom_client: ZoomClient, zoom_world: World
+) -> None:
+    now = zoom_world.now()
+    ended = max(
+        (i for i in zoom_world.instances.values() if i.ended(now)), key=lambda i: i.start_time
+    )
+    listed = dict(await reports.list_past_instances(zoom_client, ended.meeting_id))
+    assert listed[ended.uuid] == ended.start_time
+    assert all(start is None or start.tzinfo is not None for start in listed.values())

@@ -20,9 +20,21 @@ from typing import Any, Protocol
 import httpx
 
 from zoombridge.clock import Clock, SystemClock
-from zoombridge.errors import AuthenticationError, TransportError, ZoomServerError
+from zoombridge.errors import (
+    AuthenticationError,
+    ReauthorizationNeeded,
+    TransportError,
+    ZoomServerError,
+)
 
-__all__ = ["AccessToken", "ServerToServerTokens", "TokenSource", "basic_auth", "token_error"]
+__all__ = [
+    "AccessToken",
+    "ServerToServerTokens",
+    "TokenSource",
+    "basic_auth",
+    "json_object",
+    "token_error",
+]
 
 log = logging.getLogger("zoombridge.zoom.auth")
 
@@ -57,8 +69,21 @@ def basic_auth(client_id: str, client_secret: str) -> str:
     return "Basic " + base64.b64encode(raw).decode("ascii")
 
 
+def json_object(response: httpx.Response) -> dict[str, Any]:
+    """The response's JSON object, or {} if the body is not one."""
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
 def token_error(response: httpx.Response, what: str) -> AuthenticationError | ZoomServerError:
-    """Turn an error from Zoom's token endpoint into a message a person can act on."""
+    """Turn an error from Zoom's token endpoint into a message a person can act on.
+
+    `invalid_grant` (a used, revoked or rotated code or refresh token) is
+    ReauthorizationNeeded: only sending the user through authorize again helps.
+    """
     if response.status_code >= 500:
         return ZoomServerError(
             f"Zoom's OAuth endpoint failed ({response.status_code}) during {what}; retry later.",
@@ -66,7 +91,7 @@ def token_error(response: httpx.Response, what: str) -> AuthenticationError | Zo
             method="POST",
             path=response.request.url.path,
         )
-    body = _json_or_empty(response)
+    body = json_object(response)
     reason = str(body.get("reason") or body.get("message") or response.reason_phrase)
     error = str(body.get("error") or body.get("code") or "")
     hint = {
@@ -75,7 +100,8 @@ def token_error(response: httpx.Response, what: str) -> AuthenticationError | Zo
         "unsupported_grant_type": "the Zoom app is not of the right type for this grant",
         "invalid_grant": "the authorization is no longer valid; authorize the app again",
     }.get(error, "check the Zoom app's credentials")
-    return AuthenticationError(
+    cls = ReauthorizationNeeded if error == "invalid_grant" else AuthenticationError
+    return cls(
         f"Zoom refused {what}: {reason} ({error or response.status_code}); {hint}.",
         status=response.status_code,
         zoom_message=reason,
@@ -164,7 +190,7 @@ class ServerToServerTokens:
         if response.status_code != 200:
             raise token_error(response, "the Server-to-Server token request")
         token, _ = parse_token_response(
-            _json_or_empty(response),
+            json_object(response),
             self._clock.now(),
             self._rng.uniform(0, REFRESH_JITTER_SECONDS),
         )
@@ -173,11 +199,3 @@ class ServerToServerTokens:
             "new Zoom access token for account %s (refresh #%d)", self._account_id, self.refreshes
         )
         return token
-
-
-def _json_or_empty(response: httpx.Response) -> dict[str, Any]:
-    try:
-        body = response.json()
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}

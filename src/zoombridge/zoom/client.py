@@ -18,7 +18,7 @@ import json as jsonlib
 import logging
 import random
 from collections.abc import AsyncIterator, Hashable, Mapping
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -139,7 +139,8 @@ class ZoomClient:
         if host is not None:
             self.budget.acquire_host_write(host)
         clean = {k: _param(v) for k, v in (params or {}).items() if v is not None}
-        call = _Call(method, path, category, family, clean, json, host)
+        content = None if json is None else jsonlib.dumps(json).encode()
+        call = _Call(method, path, category, family, clean, content, host)
         response = await self._send_with_retry(call)
         if response.status_code == 204 or not response.content:
             return None
@@ -253,23 +254,23 @@ class ZoomClient:
         `bearer` is a download_access_token or webhook download_token; without it the
         account's access token is used, refreshed once if Zoom answers with an error page.
         """
-        token = None if bearer else await self.tokens.token()
+
+        def opened(value: str) -> AbstractAsyncContextManager[Download]:
+            return open_download(self.http, url, value, offset, expected_extension)
+
+        if bearer:
+            async with opened(bearer) as download:
+                yield download
+            return
+        token = await self.tokens.token()
         async with AsyncExitStack() as stack:
             try:
-                download = await stack.enter_async_context(
-                    open_download(
-                        self.http, url, bearer or _value(token), offset, expected_extension
-                    )
-                )
+                download = await stack.enter_async_context(opened(token.value))
             except NotMediaError:
-                if token is None:
-                    raise
                 # Zoom answers an expired token with an HTML page: one fresh token, one retry.
                 await self.tokens.invalidate(token)
                 fresh = await self.tokens.token()
-                download = await stack.enter_async_context(
-                    open_download(self.http, url, fresh.value, offset, expected_extension)
-                )
+                download = await stack.enter_async_context(opened(fresh.value))
             yield download
 
     async def _send_with_retry(self, call: _Call) -> httpx.Response:
@@ -322,14 +323,12 @@ class ZoomClient:
     async def _send_once(self, call: _Call, token: AccessToken) -> httpx.Response:
         url = self.api_base(token) + call.path
         headers = {"Authorization": f"Bearer {token.value}"}
-        content = None
-        if call.body is not None:
-            content = jsonlib.dumps(call.body).encode()
+        if call.content is not None:
             headers["Content-Type"] = "application/json"
         started = self.clock.monotonic()
         try:
             response = await self.http.request(
-                call.method, url, params=call.params, content=content, headers=headers
+                call.method, url, params=call.params, content=call.content, headers=headers
             )
         except httpx.TransportError as exc:
             raise _transport_error(exc, call.method, call.path) from None
@@ -363,7 +362,7 @@ class _Call:
     category: Category
     family: Family
     params: dict[str, str]
-    body: Any
+    content: bytes | None  # the JSON body, encoded once for every attempt
     host: str | None
 
     def __str__(self) -> str:
@@ -391,11 +390,6 @@ def _param(value: str | int | bool) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
-
-
-def _value(token: AccessToken | None) -> str:
-    assert token is not None
-    return token.value
 
 
 def _item_identity(item: dict[str, Any]) -> Hashable:

@@ -14,7 +14,6 @@ from typing import Any
 
 import httpx
 
-from zoombridge.clock import next_utc_midnight
 from zoombridge.errors import (
     AuthenticationError,
     DailyLimitReached,
@@ -27,7 +26,7 @@ from zoombridge.errors import (
     ZoomRequestError,
     ZoomServerError,
 )
-from zoombridge.zoom.ratelimit import parse_retry_after
+from zoombridge.zoom.ratelimit import daily_resume, parse_retry_after
 
 __all__ = ["ADVICE", "error_from_response", "zoom_error_body"]
 
@@ -137,7 +136,7 @@ def _rate_limit_error(
     retry_at = parse_retry_after(headers.get("retry-after"), now)
     lowered = message.lower()
     if "meeting create/update" in lowered or "for this particular user" in lowered:
-        resume = retry_at or next_utc_midnight(now)
+        resume = daily_resume(retry_at, now)
         return HostDailyLimitReached(
             f"{head}; the host's 100 daily create/update calls are used up until "
             f"{resume:%Y-%m-%d %H:%M} UTC",
@@ -147,7 +146,7 @@ def _rate_limit_error(
         )
     daily = "daily" in lowered or headers.get("x-ratelimit-type", "").lower() == "daily-limit"
     if daily:
-        resume = retry_at if retry_at and retry_at > now else next_utc_midnight(now)
+        resume = daily_resume(retry_at, now)
         category = headers.get("x-ratelimit-category", "?")
         return DailyLimitReached(
             f"{head}; paused until {resume:%Y-%m-%d %H:%M} UTC",

@@ -15,7 +15,7 @@ from pydantic import Field, ValidationError
 from zoombridge.errors import InvalidInput
 from zoombridge.zoom.client import ZoomClient
 from zoombridge.zoom.endpoints import ENDPOINTS
-from zoombridge.zoom.models import ZoomInt, ZoomModel, ZoomTime
+from zoombridge.zoom.models import ZoomInt, ZoomModel, ZoomTime, utc_text
 
 __all__ = [
     "Meeting",
@@ -55,7 +55,7 @@ class MeetingRequest(ZoomModel):
     def body(self) -> dict[str, Any]:
         data = self.model_dump(mode="json", exclude_none=True)
         if self.start_time is not None and self.start_time.tzinfo is not None:
-            data["start_time"] = self.start_time.strftime("%Y-%m-%dT%H:%M:%SZ")
+            data["start_time"] = utc_text(self.start_time)
         return data
 
 

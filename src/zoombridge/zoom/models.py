@@ -8,7 +8,7 @@ integer in webhooks; empty strings stand for "no date"), so the field types belo
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
@@ -21,6 +21,7 @@ __all__ = [
     "User",
     "ZoomModel",
     "ZoomTime",
+    "utc_text",
 ]
 
 
@@ -38,6 +39,13 @@ def _int_or_none(value: Any) -> Any:
 
 ZoomTime = Annotated[datetime | None, BeforeValidator(_blank_is_none)]
 ZoomInt = Annotated[int | None, BeforeValidator(_int_or_none)]
+
+
+def utc_text(value: datetime) -> str:
+    """`value` in Zoom's UTC form (`2026-01-15T12:00:00Z`); a naive datetime is taken as UTC."""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class ZoomModel(BaseModel):

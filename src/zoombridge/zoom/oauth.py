@@ -20,10 +20,10 @@ import json
 import os
 import secrets
 import tempfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 from urllib.parse import urlencode
 
 import httpx
@@ -34,6 +34,7 @@ from zoombridge.zoom.auth import (
     REFRESH_MARGIN,
     AccessToken,
     basic_auth,
+    json_object,
     parse_token_response,
     token_error,
 )
@@ -109,7 +110,7 @@ class MemoryGrantStore:
 
     async def mark_reauthorization_needed(self, reason: str) -> None:
         if self._grant:
-            self._grant = _with_reason(self._grant, reason)
+            self._grant = replace(self._grant, needs_reauthorization=reason)
 
 
 class FileGrantStore:
@@ -143,7 +144,7 @@ class FileGrantStore:
         async with self._lock:
             current = await self.load()
             if current:
-                self._write(_with_reason(current, reason))
+                self._write(replace(current, needs_reauthorization=reason))
 
     def _write(self, grant: UserGrant) -> None:
         data = asdict(grant)
@@ -161,17 +162,6 @@ class FileGrantStore:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-
-
-def _with_reason(grant: UserGrant, reason: str) -> UserGrant:
-    return UserGrant(
-        grant.access_token,
-        grant.refresh_token,
-        grant.expires_at,
-        grant.scopes,
-        grant.api_url,
-        needs_reauthorization=reason,
-    )
 
 
 def pkce_challenge(verifier: str) -> str:
@@ -266,11 +256,8 @@ class AuthorizationCodeFlow:
     ) -> UserGrant:
         response = await self._post(f"{self._base}/oauth/token", form, lost_is_fatal)
         if response.status_code != 200:
-            error = token_error(response, what)
-            if _json(response).get("error") == "invalid_grant":
-                raise ReauthorizationNeeded(str(error), status=response.status_code)
-            raise error
-        token, refresh = parse_token_response(_json(response), self._clock.now(), 0.0)
+            raise token_error(response, what)  # invalid_grant: ReauthorizationNeeded
+        token, refresh = parse_token_response(json_object(response), self._clock.now(), 0.0)
         if refresh is None:
             raise ReauthorizationNeeded(f"Zoom's answer to {what} had no refresh token")
         return UserGrant(token.value, refresh, token.expires_at, token.scopes, token.api_url)
@@ -298,7 +285,11 @@ async def _rotated_by_someone_else(store: GrantStore, used: UserGrant) -> UserGr
 
 
 class UserTokens:
-    """A TokenSource over a stored user grant: refreshes (single-flight) when it expires."""
+    """A TokenSource over a stored user grant: refreshes (single-flight) when it expires.
+
+    The access token is kept in memory while it is fresh; the store is read again only when
+    it is due for refresh or Zoom rejected it, not on every API call.
+    """
 
     def __init__(self, flow: AuthorizationCodeFlow, store: GrantStore, clock: Clock | None = None):
         self._flow = flow
@@ -306,25 +297,25 @@ class UserTokens:
         self._clock = clock or SystemClock()
         self._lock = asyncio.Lock()
         self._rejected: str | None = None
+        self._current: AccessToken | None = None
 
     async def token(self) -> AccessToken:
+        if self._current is not None and self._usable(self._current):
+            return self._current
         async with self._lock:
+            if self._current is not None and self._usable(self._current):
+                return self._current  # another caller refreshed while this one waited
             grant = await self._store.load()
             if grant is None:
                 raise ReauthorizationNeeded("no Zoom authorization is stored; authorize the app")
             access = grant.access()
-            if access.fresh(self._clock.now()) and grant.access_token != self._rejected:
-                return access
-            grant = await self._flow.refresh(self._store)
-            return grant.access()
+            if not self._usable(access):
+                access = (await self._flow.refresh(self._store)).access()
+            self._current = access
+            return access
+
+    def _usable(self, token: AccessToken) -> bool:
+        return token.fresh(self._clock.now()) and token.value != self._rejected
 
     async def invalidate(self, token: AccessToken) -> None:
         self._rejected = token.value
-
-
-def _json(response: httpx.Response) -> dict[str, Any]:
-    try:
-        body = response.json()
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}

@@ -27,6 +27,7 @@ __all__ = [
     "Plan",
     "RateBudget",
     "Slot",
+    "daily_resume",
     "parse_retry_after",
 ]
 
@@ -100,6 +101,11 @@ def parse_retry_after(value: str | None, now: datetime) -> datetime | None:
         except (TypeError, ValueError, IndexError):
             return None
     return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def daily_resume(until: datetime | None, now: datetime) -> datetime:
+    """When a spent daily quota is usable again: `until` if it is still ahead, else 00:00 UTC."""
+    return until if until and until > now else next_utc_midnight(now)
 
 
 @dataclass
@@ -231,8 +237,7 @@ class RateBudget:
         self, category: Category, until: datetime | None, reason: str, family: Family = "meetings"
     ) -> datetime:
         """Zoom said the daily quota is spent: stop sending in the categories that share it."""
-        now = self._clock.now()
-        resume = until if until and until > now else next_utc_midnight(now)
+        resume = daily_resume(until, self._clock.now())
         for cat in self._sharing(family, category):
             self._paused[(family, cat)] = (resume, reason)
         log.warning(
@@ -244,8 +249,7 @@ class RateBudget:
         return resume
 
     def pause_host(self, host: str, until: datetime | None = None) -> datetime:
-        now = self._clock.now()
-        resume = until if until and until > now else next_utc_midnight(now)
+        resume = daily_resume(until, self._clock.now())
         self._paused_hosts[host.lower()] = resume
         return resume
 

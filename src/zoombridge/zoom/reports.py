@@ -10,7 +10,7 @@ from pydantic import Field
 
 from zoombridge.zoom.client import ZoomClient
 from zoombridge.zoom.endpoints import ENDPOINTS
-from zoombridge.zoom.models import ZoomInt, ZoomModel, ZoomTime
+from zoombridge.zoom.models import ZoomInt, ZoomModel, ZoomTime, utc_text
 
 __all__ = [
     "ArchivedMeeting",
@@ -104,13 +104,8 @@ async def list_past_instances(
 ) -> list[tuple[str, datetime | None]]:
     """(uuid, start_time) of each ended instance of a meeting."""
     body = await zoom.call(ENDPOINTS["past_instances"], meetingId=meeting_id)
-    instances = []
-    for item in (body or {}).get("meetings", []):
-        start = item.get("start_time")
-        instances.append(
-            (item["uuid"], datetime.fromisoformat(start.replace("Z", "+00:00")) if start else None)
-        )
-    return instances
+    instances = [PastMeeting.model_validate(item) for item in (body or {}).get("meetings", [])]
+    return [(instance.uuid, instance.start_time) for instance in instances]
 
 
 async def list_past_participants(
@@ -152,11 +147,7 @@ async def iter_archived_meetings(
     current = start
     while current < end:
         window_end = min(end, current + ARCHIVE_WINDOW)
-        params = {"from": _utc(current), "to": _utc(window_end)}
+        params = {"from": utc_text(current), "to": utc_text(window_end)}
         async for item in zoom.pages(ENDPOINTS["archive_files"], "meetings", params=params):
             yield ArchivedMeeting.model_validate(item)
         current = window_end
-
-
-def _utc(value: datetime) -> str:
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
