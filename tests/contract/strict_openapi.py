@@ -139,6 +139,8 @@ class ZoomContract:
         self._validators: dict[tuple[str, str], Any] = {}
         for api, filename in API_FILES.items():
             self._index_api(api, load_json(directory / filename))
+        for bucket in self._templates.values():
+            bucket.sort(key=lambda t: -t.literal_count)  # most literal first; stable otherwise
         for filename in WEBHOOK_FILES:
             document = load_json(directory / filename)
             for event, item in document["webhooks"].items():
@@ -157,8 +159,6 @@ class ZoomContract:
             self._templates.setdefault(len(template.segments), []).append(template)
             for op in template.methods.values():
                 self._ops_by_id[op["operationId"]] = op
-        for bucket in self._templates.values():
-            bucket.sort(key=lambda t: -t.literal_count)
 
     def _build_table_validators(self) -> None:
         """Build every schema the tables touch now, so a typo in a table fails at load time."""

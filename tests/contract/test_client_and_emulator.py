@@ -8,6 +8,7 @@ both sides declare are checked against Zoom's endpoint index.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import json
 from collections.abc import AsyncIterator
@@ -22,6 +23,7 @@ from strict_openapi import ContractViolation, ZoomContract
 
 from zoombridge.clock import ManualClock
 from zoombridge.emulator import EmulatorTransport, World, build_world, create_app
+from zoombridge.emulator.events import complete_late_files, phone_recording_event, recording_event
 from zoombridge.emulator.routes import all_routes
 from zoombridge.errors import ZoomBridgeError
 from zoombridge.testing import make_zoom_client
@@ -251,12 +253,6 @@ async def test_every_webhook_the_emulator_emitted_is_documented(
 ) -> None:
     world, _ = recorded
     world.clock.advance(3600)  # type: ignore[attr-defined]
-    from zoombridge.emulator.events import (
-        complete_late_files,
-        phone_recording_event,
-        recording_event,
-    )
-
     complete_late_files(world)
     newest = max(world.instances.values(), key=lambda i: i.start_time)
     recording_event(world, "recording.completed", newest)
@@ -278,7 +274,9 @@ async def test_every_webhook_the_emulator_emitted_is_documented(
     } <= names
 
 
+@functools.cache
 def _index() -> dict[tuple[str, str], dict[str, Any]]:
+    """Zoom's endpoint index by (METHOD, path), read once."""
     rows = json.loads(gzip.decompress(INDEX.read_bytes()))["operations"]
     return {(r["method"].upper(), r["path"]): r for r in rows}
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from emulator_http import authorize, connect
+from emulator_http import authorize, connect, error
 
 from zoombridge.clock import ManualClock
 from zoombridge.emulator.scenarios import build_world
@@ -50,22 +50,6 @@ EXPIRED_TOKEN_MESSAGE = "The next page token is invalid or expired."
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()  # 2026-01-15 12:00 UTC
-
-
-@pytest.fixture
-def world(clock: ManualClock) -> World:
-    return build_world("demo", seed=1, clock=clock)
-
-
-@pytest.fixture
-async def api(world: World) -> AsyncIterator[httpx.AsyncClient]:
-    async with connect(world) as client:
-        yield client
-
-
-@pytest.fixture
 def paging_world(clock: ManualClock) -> World:
     return build_world("paging", seed=1, clock=clock)  # the owner has 701 meetings
 
@@ -74,10 +58,6 @@ def paging_world(clock: ManualClock) -> World:
 async def paging_api(paging_world: World) -> AsyncIterator[httpx.AsyncClient]:
     async with connect(paging_world) as client:
         yield client
-
-
-def error(response: httpx.Response) -> tuple[int, int]:
-    return response.status_code, response.json()["code"]
 
 
 def days_ago(world: World, days: int) -> str:

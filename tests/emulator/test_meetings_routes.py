@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
-from emulator_http import authorize, connect
+from emulator_http import authorize, connect, error
 
 from zoombridge.clock import ManualClock
 from zoombridge.emulator.scenarios import build_world
@@ -34,26 +33,6 @@ SUMMARY_KEYS = {
     "created_at",
     "join_url",
 }
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()  # 2026-01-15 12:00 UTC, a Thursday
-
-
-@pytest.fixture
-def world(clock: ManualClock) -> World:
-    return build_world("demo", seed=1, clock=clock)
-
-
-@pytest.fixture
-async def api(world: World) -> AsyncIterator[httpx.AsyncClient]:
-    async with connect(world) as client:
-        yield client
-
-
-def error(response: httpx.Response) -> tuple[int, int]:
-    return response.status_code, response.json()["code"]
 
 
 def person(world: World, handle: str) -> EmuUser:

@@ -87,11 +87,6 @@ def serve(world: World) -> Iterator[Served]:
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
 def served(clock: ManualClock) -> Iterator[Served]:
     with serve(build_world("small", seed=1, clock=clock)) as running:
         yield running
@@ -227,30 +222,31 @@ async def login(served: Served, http: httpx.AsyncClient) -> tuple[AuthorizationC
 
 
 @contextlib.asynccontextmanager
-async def user_client(
-    served: Served, flow: AuthorizationCodeFlow, store: MemoryGrantStore
-) -> AsyncIterator[ZoomClient]:
+async def signed_in(
+    served: Served,
+) -> AsyncIterator[tuple[ZoomClient, UserGrant, MemoryGrantStore]]:
+    """A client on a user's grant, authorized over TCP: (client, first grant, grant store)."""
     clock = served.world.clock
-    async with ZoomClient(
-        tokens=UserTokens(flow, store, clock),
-        api_url=f"{served.base}/v2",
-        plan=served.world.plan,
-        clock=clock,
-        timeout=5.0,
-    ) as zoom:
-        yield zoom
+    async with httpx.AsyncClient(timeout=5.0) as http:
+        flow, grant = await login(served, http)
+        store = MemoryGrantStore(grant)
+        async with ZoomClient(
+            tokens=UserTokens(flow, store, clock),
+            api_url=f"{served.base}/v2",
+            plan=served.world.plan,
+            clock=clock,
+            timeout=5.0,
+        ) as zoom:
+            yield zoom, grant, store
 
 
 async def test_a_user_grant_refreshes_and_rotates_over_tcp(
     served: Served, clock: ManualClock
 ) -> None:
-    async with httpx.AsyncClient(timeout=5.0) as http:
-        flow, grant = await login(served, http)
-        store = MemoryGrantStore(grant)
-        async with user_client(served, flow, store) as zoom:
-            assert (await users.get_user(zoom, "me")).id == served.world.owner_id
-            clock.advance(3700)  # the access token has expired
-            assert (await users.get_user(zoom, "me")).id == served.world.owner_id
+    async with signed_in(served) as (zoom, grant, store):
+        assert (await users.get_user(zoom, "me")).id == served.world.owner_id
+        clock.advance(3700)  # the access token has expired
+        assert (await users.get_user(zoom, "me")).id == served.world.owner_id
     rotated = await store.load()
     assert rotated is not None
     assert rotated.refresh_token != grant.refresh_token
@@ -260,21 +256,18 @@ async def test_a_user_grant_refreshes_and_rotates_over_tcp(
 async def test_a_lost_refresh_answer_means_reauthorization_not_a_blind_retry(
     served: Served, clock: ManualClock
 ) -> None:
-    async with httpx.AsyncClient(timeout=5.0) as http:
-        flow, grant = await login(served, http)
-        store = MemoryGrantStore(grant)
-        async with user_client(served, flow, store) as zoom:
-            assert (await users.get_user(zoom, "me")).id == served.world.owner_id
-            clock.advance(3700)
-            served.world.faults.drop_responses = 1  # Zoom rotates, the answer never arrives
-            before = served.count("POST", "/oauth/token")
-            with pytest.raises(ReauthorizationNeeded, match="lost"):
-                await users.get_user(zoom, "me")
-            assert served.count("POST", "/oauth/token") == before + 1  # no second guess
-            assert served.world.tokens.refresh[grant.refresh_token].revoked  # Zoom did rotate
-            saved = await store.load()
-            assert saved is not None
-            assert saved.needs_reauthorization
-            with pytest.raises(ReauthorizationNeeded):
-                await users.get_user(zoom, "me")
-            assert served.count("POST", "/oauth/token") == before + 1
+    async with signed_in(served) as (zoom, grant, store):
+        assert (await users.get_user(zoom, "me")).id == served.world.owner_id
+        clock.advance(3700)
+        served.world.faults.drop_responses = 1  # Zoom rotates, the answer never arrives
+        before = served.count("POST", "/oauth/token")
+        with pytest.raises(ReauthorizationNeeded, match="lost"):
+            await users.get_user(zoom, "me")
+        assert served.count("POST", "/oauth/token") == before + 1  # no second guess
+        assert served.world.tokens.refresh[grant.refresh_token].revoked  # Zoom did rotate
+        saved = await store.load()
+        assert saved is not None
+        assert saved.needs_reauthorization
+        with pytest.raises(ReauthorizationNeeded):
+            await users.get_user(zoom, "me")
+        assert served.count("POST", "/oauth/token") == before + 1

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
@@ -12,11 +11,11 @@ from urllib.parse import quote
 import av
 import httpx
 import pytest
-from emulator_http import connect
+from emulator_http import error
 
 from zoombridge.clock import ManualClock
 from zoombridge.emulator.routes import all_routes
-from zoombridge.emulator.scenarios import build_world, record_phone_call
+from zoombridge.emulator.scenarios import record_phone_call
 from zoombridge.emulator.world import EmuInstance, EmuMeeting, World
 
 pytestmark = pytest.mark.anyio
@@ -41,25 +40,10 @@ PAST_MEETING_KEYS = {
 ARCHIVE_FILE_TYPES = {"MP4", "M4A", "CHAT", "TRANSCRIPT"}
 
 
-@pytest.fixture
-def world() -> World:
-    return build_world("demo", seed=1, clock=ManualClock())
-
-
-@pytest.fixture
-async def api(world: World) -> AsyncIterator[httpx.AsyncClient]:
-    async with connect(world) as client:
-        yield client
-
-
 def path_id(uuid: str) -> str:
     """Zoom's rule: encode twice when a UUID starts with '/' or holds '//', else once."""
     once = quote(uuid, safe="")
     return quote(once, safe="") if uuid.startswith("/") or "//" in uuid else once
-
-
-def error(response: httpx.Response) -> tuple[int, int]:
-    return response.status_code, response.json()["code"]
 
 
 def recurring(world: World) -> EmuMeeting:

@@ -61,13 +61,14 @@ class Call:
     def query(self) -> Any:
         return self.request.query_params
 
-    def user(self, name: str = "userId") -> EmuUser:
+    def user(self, name: str = "userId", code: int = 1001) -> EmuUser:
+        """The path user (`me`: the token's user, else the owner); 404 with `code` if none."""
         key = self.ids[name]
         if key == "me" and self.token.user_id:
             key = self.token.user_id
         user = self.world.find_user(key)
         if user is None:
-            raise ApiError(404, 1001, f"User does not exist: {self.ids[name]}.")
+            raise ApiError(404, code, f"User does not exist: {self.ids[name]}.")
         return user
 
     async def json(self) -> dict[str, Any]:

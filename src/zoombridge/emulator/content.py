@@ -12,6 +12,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cached_property
 from typing import Any
 
 from zoombridge.emulator import media, textfiles
@@ -70,28 +71,30 @@ class Script:
     speakers: tuple[str, ...]
     topic: str
 
+    @cached_property
     def _parts(
         self,
     ) -> tuple[list[textfiles.Cue], list[textfiles.ChatMessage], list[textfiles.TimelineEvent]]:
+        """The conversation, made once for all the files that show it."""
         return textfiles.script_for_meeting(self.seed, self.seconds, self.speakers)
 
     def transcript(self) -> bytes:
-        return textfiles.transcript_vtt(self._parts()[0])
+        return textfiles.transcript_vtt(self._parts[0])
 
     def captions(self) -> bytes:
-        return textfiles.closed_caption_vtt(self._parts()[0])
+        return textfiles.closed_caption_vtt(self._parts[0])
 
     def chat(self) -> bytes:
-        return textfiles.chat_txt(self._parts()[1])
+        return textfiles.chat_txt(self._parts[1])
 
     def timeline(self) -> bytes:
-        return textfiles.timeline_json(self._parts()[2])
+        return textfiles.timeline_json(self._parts[2])
 
     def poll(self) -> bytes:
         return textfiles.poll_csv(self.seed, self.speakers, self.topic)
 
     def summary(self) -> bytes:
-        return textfiles.summary_json(self.seed, self.topic, self._parts()[0])
+        return textfiles.summary_json(self.seed, self.topic, self._parts[0])
 
 
 def script(world: World, instance: EmuInstance, seconds: float) -> Script:

@@ -22,6 +22,21 @@ WITH_DOWNLOAD_TOKEN = {"recording.completed", "recording.transcript_completed"}
 WITH_OPERATOR = {"recording.trashed", "recording.deleted", "recording.recovered"}
 WEBHOOK_SETTINGS = ("use_pmi", "alternative_hosts", "join_before_host", "jbh_time")
 MEETING_FIELDS = ("uuid", "id", "host_id", "topic", "type", "start_time", "duration", "timezone")
+# What `meeting.updated` compares: the fields a PATCH can change, as the REST JSON shows them.
+UPDATABLE_FIELDS = (
+    "uuid",
+    "host_id",
+    "topic",
+    "type",
+    "start_time",
+    "duration",
+    "timezone",
+    "password",
+    "agenda",
+    "settings",
+    "recurrence",
+    "occurrences",
+)
 
 
 def _send(world: World, event: str, payload: dict[str, Any], **top: Any) -> dict[str, Any]:
@@ -94,7 +109,7 @@ def meeting_event(
     payload: dict[str, Any] = _operator(world)
     if event.endswith(".updated"):
         old = old or {}
-        changed = {k: v for k, v in meeting.items() if k in _UPDATABLE and old.get(k) != v}
+        changed = {k: v for k, v in meeting.items() if k in UPDATABLE_FIELDS and old.get(k) != v}
         payload["object"] = {"id": meeting["id"], **changed}
         payload["old_object"] = {"id": meeting["id"], **{k: old.get(k) for k in changed}}
         payload["time_stamp"] = int(world.now().timestamp() * 1000)
@@ -110,22 +125,6 @@ def meeting_event(
     payload["operation"] = "single"
     payload["object"] = obj
     return _send(world, event, payload)
-
-
-_UPDATABLE = (
-    "uuid",
-    "host_id",
-    "topic",
-    "type",
-    "start_time",
-    "duration",
-    "timezone",
-    "password",
-    "agenda",
-    "settings",
-    "recurrence",
-    "occurrences",
-)
 
 
 def phone_recording_event(

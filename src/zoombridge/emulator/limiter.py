@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date
 from typing import Literal
 
-from zoombridge.clock import Clock
+from zoombridge.clock import Clock, next_utc_midnight
 
 __all__ = ["Limiter", "Refusal"]
 
@@ -154,7 +154,8 @@ class Limiter:
         used = self._daily.get(key, 0)
         if used >= quota:
             headers = self._headers(label, "Daily-limit", quota, 0)
-            headers["Retry-After"] = self._midnight().strftime("%Y-%m-%dT%H:%M:%SZ")
+            resume = next_utc_midnight(self._clock.now())
+            headers["Retry-After"] = resume.strftime("%Y-%m-%dT%H:%M:%SZ")
             return Refusal(DAILY_MESSAGE, headers)
         self._daily[key] = used + 1
         return None
@@ -177,11 +178,6 @@ class Limiter:
             "X-RateLimit-Limit": str(limit),
             "X-RateLimit-Remaining": str(remaining),
         }
-
-    def _midnight(self) -> datetime:
-        today = self._clock.now().astimezone(UTC).date()
-        nxt = today + timedelta(days=1)
-        return datetime(nxt.year, nxt.month, nxt.day, tzinfo=UTC)
 
     def _roll_day(self) -> None:
         today = self._clock.now().astimezone(UTC).date()

@@ -115,10 +115,9 @@ class MediaBody:
 
 
 def _free_box_header(size: int) -> bytes:
+    """A `free` box header: a 32-bit size, or from 4 GiB on a 64-bit `largesize`."""
     if size < (1 << 32):
         return size.to_bytes(4, "big") + b"free"
-    if size < 16:
-        raise ValueError("padding too small for a 64-bit box header")
     return (1).to_bytes(4, "big") + b"free" + size.to_bytes(8, "big")
 
 

@@ -11,13 +11,12 @@ import base64
 import binascii
 import hashlib
 import hmac
-from datetime import timedelta
 from urllib.parse import parse_qsl, urlencode
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from zoombridge.emulator.tokens import AuthCode, IssuedToken
+from zoombridge.emulator.tokens import CODE_LIFETIME, AuthCode, IssuedToken
 from zoombridge.emulator.world import App, World
 
 __all__ = ["authorize", "revoke", "token"]
@@ -163,7 +162,7 @@ async def authorize(request: Request) -> Response:
             app.client_id,
             redirect_uri,
             user.id,
-            world.now() + timedelta(minutes=5),
+            world.now() + CODE_LIFETIME,
             query.get("code_challenge"),
             method,
         )

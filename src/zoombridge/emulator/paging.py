@@ -46,8 +46,12 @@ class PageTokens:
 
     def resolve(self, token: str, key: str, force_expired: bool = False) -> int:
         cursor = self._cursors.get(token)
-        expired = cursor is None or self._clock.now() - cursor.issued > TOKEN_LIFETIME
-        if force_expired or expired or cursor is None or cursor.key != key:
+        if (
+            force_expired
+            or cursor is None
+            or cursor.key != key
+            or self._clock.now() - cursor.issued > TOKEN_LIFETIME
+        ):
             raise PagingError("The next page token is invalid or expired.")
         return cursor.offset
 

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-__all__ = ["occurrences", "validate_recurrence"]
+__all__ = ["occurrences", "validate_recurrence", "zone_named"]
 
 MAX_OCCURRENCES = 60  # Zoom's limit for end_times
 DAILY, WEEKLY, MONTHLY = 1, 2, 3
@@ -63,7 +63,7 @@ def occurrences(
     The series is walked in local wall-clock time of `timezone` (the meeting's), and each
     local start is converted to UTC on its own, so daylight saving changes keep the local time.
     """
-    zone = _zone(timezone)
+    zone = zone_named(timezone) or ZoneInfo("UTC")
     kind = recurrence["type"]
     interval = int(recurrence.get("repeat_interval", 1))
     end = _end(recurrence.get("end_date_time"))
@@ -93,12 +93,12 @@ def occurrences(
     return result
 
 
-def _zone(name: str) -> ZoneInfo:
-    """The meeting's timezone; UTC when it is unknown."""
+def zone_named(name: str) -> ZoneInfo | None:
+    """The IANA timezone `name`, or None when there is no such zone."""
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
+        return None
 
 
 def _end(until: Any) -> datetime | None:

@@ -3,8 +3,6 @@ recording files, with per-participant audio as individual files."""
 
 from __future__ import annotations
 
-import hashlib
-import weakref
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,19 +25,6 @@ ARCHIVED_TYPES = {
     ("CHAT", "chat_file"): "chat_file",
     ("TRANSCRIPT", "audio_transcript"): "audio_transcript",
 }
-
-_FINGERPRINTS: weakref.WeakKeyDictionary[World, dict[str, str]] = weakref.WeakKeyDictionary()
-
-
-def _fingerprint(world: World, file: EmuFile) -> str:
-    """SHA-256 of the file's bytes, computed once per world and file."""
-    cache = _FINGERPRINTS.setdefault(world, {})
-    if file.token not in cache:
-        body = file.body()
-        cache[file.token] = (
-            hashlib.sha256(body).hexdigest() if isinstance(body, bytes) else body.sha256()
-        )
-    return cache[file.token]
 
 
 def _archived(instance: EmuInstance) -> list[tuple[EmuFile, str, dict[str, Any] | None]]:
@@ -82,7 +67,7 @@ def archive_file_json(
     data |= {
         "recording_type": kind,
         "status": file.status,
-        "encryption_fingerprint": _fingerprint(world, file) if done else "",
+        "encryption_fingerprint": file.sha256() if done else "",
     }
     if done and file.file_extension.upper() in ("TXT", "JSON"):
         text = file.body()

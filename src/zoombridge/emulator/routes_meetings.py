@@ -8,13 +8,12 @@ import string
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from starlette.responses import Response
 
 from zoombridge.emulator.api import ApiError, ApiRoute, Call, iso, zoom_json
 from zoombridge.emulator.events import meeting_event
-from zoombridge.emulator.recurrence import occurrences, validate_recurrence
+from zoombridge.emulator.recurrence import occurrences, validate_recurrence, zone_named
 from zoombridge.emulator.world import EmuMeeting, EmuUser, World
 
 __all__ = ["ROUTES", "meeting_json"]
@@ -48,9 +47,13 @@ WEBINAR_SETTINGS: dict[str, Any] = {
 }
 
 
+def _join_url(world: World, meeting: EmuMeeting) -> str:
+    kind = "w" if meeting.webinar else "j"
+    return f"{world.web_base}/{kind}/{meeting.id}?pwd={meeting.password}"
+
+
 def meeting_json(world: World, meeting: EmuMeeting) -> dict[str, Any]:
     host = world.users.get(meeting.host_id)
-    kind = "w" if meeting.webinar else "j"
     data: dict[str, Any] = {
         "uuid": meeting.uuid,
         "id": meeting.id,
@@ -64,7 +67,7 @@ def meeting_json(world: World, meeting: EmuMeeting) -> dict[str, Any]:
         "agenda": meeting.agenda,
         "created_at": iso(meeting.created_at),
         "start_url": f"{world.web_base}/s/{meeting.id}?zak={secrets.token_urlsafe(16)}",
-        "join_url": f"{world.web_base}/{kind}/{meeting.id}?pwd={meeting.password}",
+        "join_url": _join_url(world, meeting),
         "password": meeting.password,
         "settings": meeting.settings,
     }
@@ -79,21 +82,20 @@ def meeting_json(world: World, meeting: EmuMeeting) -> dict[str, Any]:
 
 
 def summary_json(world: World, meeting: EmuMeeting) -> dict[str, Any]:
-    full = meeting_json(world, meeting)
-    keys = (
-        "uuid",
-        "id",
-        "host_id",
-        "topic",
-        "type",
-        "start_time",
-        "duration",
-        "timezone",
-        "agenda",
-        "created_at",
-        "join_url",
-    )
-    return {k: full[k] for k in keys}
+    """A meeting as the list endpoints show it: no start_url, settings or occurrences."""
+    return {
+        "uuid": meeting.uuid,
+        "id": meeting.id,
+        "host_id": meeting.host_id,
+        "topic": meeting.topic,
+        "type": meeting.type,
+        "start_time": iso(meeting.start_time),
+        "duration": meeting.duration,
+        "timezone": meeting.timezone,
+        "agenda": meeting.agenda,
+        "created_at": iso(meeting.created_at),
+        "join_url": _join_url(world, meeting),
+    }
 
 
 def _fail(field: str) -> ApiError:
@@ -113,7 +115,7 @@ def _apply(meeting: EmuMeeting, body: dict[str, Any], webinar: bool) -> None:
         "password": lambda v: isinstance(v, str) and len(v) <= 10 and set(v) <= PASSCODE_CHARS,
         "settings": lambda v: isinstance(v, dict),
         "start_time": lambda v: isinstance(v, str) and _parse_time(v, "UTC") is not None,
-        "timezone": lambda v: isinstance(v, str) and _zone(v) is not None,
+        "timezone": lambda v: isinstance(v, str) and zone_named(v) is not None,
         "recurrence": lambda v: validate_recurrence(v) is None,
     }
     for field, ok in checks.items():
@@ -128,13 +130,6 @@ def _apply(meeting: EmuMeeting, body: dict[str, Any], webinar: bool) -> None:
         meeting.settings = {**meeting.settings, **body["settings"]}
 
 
-def _zone(name: str) -> ZoneInfo | None:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-
-
 def _parse_time(value: str, timezone: str) -> datetime | None:
     """`...Z` is UTC; a time without zone is local to the meeting's `timezone`, as in Zoom."""
     try:
@@ -142,7 +137,7 @@ def _parse_time(value: str, timezone: str) -> datetime | None:
     except ValueError:
         return None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=_zone(timezone) or UTC)
+        parsed = parsed.replace(tzinfo=zone_named(timezone) or UTC)
     return parsed.astimezone(UTC)
 
 
@@ -198,29 +193,34 @@ async def _create(call: Call, webinar: bool) -> Response:
     if meeting.type in (8, 9) and meeting.recurrence is None:
         raise _fail("recurrence")
     world.meetings[meeting.id] = meeting
-    meeting_event(
-        world, "webinar.created" if webinar else "meeting.created", meeting_json(world, meeting)
-    )
-    return zoom_json(meeting_json(world, meeting), 201)
+    created = meeting_json(world, meeting)
+    meeting_event(world, "webinar.created" if webinar else "meeting.created", created)
+    return zoom_json(created, 201)
 
 
 def _passcode(world: World) -> str:
     return "".join(world.rng.choice(string.digits) for _ in range(6))
 
 
+def _live(call: Call, name: str) -> EmuMeeting | None:
+    """The live meeting or webinar whose number is the path id `name`, if any."""
+    raw = call.ids.get(name, "")
+    return call.world.live_meeting(int(raw)) if raw.isdigit() else None
+
+
 def _meeting(call: Call, name: str, webinar: bool) -> EmuMeeting:
-    raw = call.ids[name]
-    meeting = call.world.live_meeting(int(raw)) if raw.isdigit() else None
+    meeting = _live(call, name)
     if meeting is None or meeting.webinar != webinar:
         noun = "Webinar" if webinar else "Meeting"
-        raise ApiError(404, 3001, f"{noun} does not exist: {raw}.")
+        raise ApiError(404, 3001, f"{noun} does not exist: {call.ids[name]}.")
     return meeting
 
 
-def _host_of(name: str) -> Any:
+def _host_of(name: str) -> Callable[[Call], str | None]:
+    """For the per-host create/update cap: the host of the meeting the path names."""
+
     def host(call: Call) -> str | None:
-        raw = call.ids.get(name, "")
-        meeting = call.world.live_meeting(int(raw)) if raw.isdigit() else None
+        meeting = _live(call, name)
         return meeting.host_id if meeting else None
 
     return host

@@ -65,10 +65,7 @@ def _number_type(number: str) -> int:
 
 def _phone_user(call: Call, code: int) -> EmuUser:
     """The path user if they have Zoom Phone; anyone else does not exist for Zoom Phone."""
-    try:
-        user = call.user()
-    except ApiError as exc:
-        raise ApiError(exc.status, code, exc.message) from None
+    user = call.user(code=code)
     if user.phone_extension is None:
         raise ApiError(404, code, f"User does not exist: {call.ids['userId']}.")
     return user

@@ -203,7 +203,7 @@ def _instance(
     variant: int,
     options: ScenarioOptions,
     awkward: bool,
-) -> None:
+) -> EmuInstance:
     segments = 3 if variant == 2 else 1
     instance = EmuInstance(
         uuid=world.new_uuid(awkward=awkward),
@@ -232,6 +232,7 @@ def _instance(
     if variant == 0:
         _participant_audio(world, instance, first, last_end)
     world.add_instance(instance)
+    return instance
 
 
 def _file(
@@ -302,7 +303,7 @@ def _participant_audio(world: World, instance: EmuInstance, start: datetime, end
     for person in instance.participants[:3]:
         make = content.audio(min(seconds, 60), world.rng.randrange(4))
         file = _file(world, "M4A", "M4A", None, start, end, make)
-        file.file_name = f"{person['name']}"
+        file.file_name = person["name"]
         instance.participant_audio.append(file)
 
 
@@ -324,7 +325,9 @@ def _upcoming(world: World, host: EmuUser, now: datetime) -> None:
 
 def _phone_calls(
     world: World, user: EmuUser, now: datetime, count: int = 4, recent: bool = False
-) -> None:
+) -> list[EmuPhoneRecording]:
+    """`count` calls of `user`, every fourth one not recorded; the recordings made."""
+    recorded = []
     for number in range(count):
         back = (
             timedelta(minutes=5)
@@ -362,7 +365,9 @@ def _phone_calls(
             )
             world.phone_recordings[recording.id] = recording
             call.recording_id = recording.id
+            recorded.append(recording)
         world.calls.append(call)
+    return recorded
 
 
 def _paging(world: World) -> None:
@@ -402,8 +407,7 @@ def record_instance(world: World, *, host: str = "me", late_transcript: bool = T
         start_time=start,
     )
     world.meetings[meeting.id] = meeting
-    _instance(world, meeting, start, variant=2, options=ScenarioOptions(), awkward=False)
-    instance = world.instances[meeting.instance_uuids[-1]]
+    instance = _instance(world, meeting, start, variant=2, options=ScenarioOptions(), awkward=False)
     transcript = next(f for f in instance.files if f.file_type == "TRANSCRIPT")
     if late_transcript:
         world.mark_late(instance, transcript, world.now() + timedelta(minutes=5))
@@ -415,9 +419,8 @@ def record_phone_call(world: World, *, user: str = "me") -> EmuPhoneRecording:
     found = world.find_user(user)
     if found is None or found.phone_extension is None:
         raise ValueError(f"no Zoom Phone user {user!r} on the emulated account")
-    before = set(world.phone_recordings)
-    _phone_calls(world, found, world.now().replace(microsecond=0), count=1, recent=True)
-    new = [world.phone_recordings[k] for k in world.phone_recordings if k not in before]
-    if not new:
-        raise ValueError("the call was not recorded")
-    return new[0]
+    # A single call is the first of its batch, and the first is always recorded.
+    (recording,) = _phone_calls(
+        world, found, world.now().replace(microsecond=0), count=1, recent=True
+    )
+    return recording

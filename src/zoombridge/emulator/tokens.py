@@ -11,7 +11,6 @@ from zoombridge.clock import Clock
 __all__ = ["AuthCode", "IssuedToken", "TokenStore"]
 
 CODE_LIFETIME = timedelta(minutes=5)
-WEBHOOK_DOWNLOAD_TOKEN_LIFETIME = timedelta(hours=24)
 
 
 @dataclass

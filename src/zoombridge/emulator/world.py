@@ -8,6 +8,7 @@ same seed and clock is the same world every time. Time comes from the world's cl
 from __future__ import annotations
 
 import base64
+import hashlib
 import random
 import uuid as uuidlib
 from collections.abc import Callable, Iterator
@@ -59,8 +60,20 @@ class EmuUser:
         return f"{self.first_name} {self.last_name}".strip()
 
 
+class _LazyBody:
+    """A body made by `content()` on first use and kept: encoding media is the costly part."""
+
+    content: Callable[[], Any]  # -> MediaBody | bytes
+    _body: Any
+
+    def body(self) -> Any:
+        if self._body is None:
+            self._body = self.content()
+        return self._body
+
+
 @dataclass
-class EmuFile:
+class EmuFile(_LazyBody):
     """One downloadable file. `id` is None for CC and TIMELINE files, as in Zoom."""
 
     token: str
@@ -77,16 +90,21 @@ class EmuFile:
     trashed_at: datetime | None = None
     deleted: bool = False
     _body: Any = None
-
-    def body(self) -> Any:
-        if self._body is None:
-            self._body = self.content()
-        return self._body
+    _sha256: str | None = None
 
     @property
     def size(self) -> int:
         body = self.body()
         return len(body) if isinstance(body, bytes) else int(body.size)
+
+    def sha256(self) -> str:
+        """SHA-256 of the body (hex), worked out once."""
+        if self._sha256 is None:
+            body = self.body()
+            self._sha256 = (
+                hashlib.sha256(body).hexdigest() if isinstance(body, bytes) else body.sha256()
+            )
+        return self._sha256
 
     def refresh_status(self, now: datetime) -> bool:
         """Move a late file to completed once its time has come; True if it changed."""
@@ -154,7 +172,7 @@ class EmuMeeting:
 
 
 @dataclass
-class EmuPhoneRecording:
+class EmuPhoneRecording(_LazyBody):
     id: str
     call_id: str
     call_log_id: str
@@ -170,11 +188,6 @@ class EmuPhoneRecording:
     recording_type: str = "Automatic"
     deleted: bool = False
     _body: Any = None
-
-    def body(self) -> Any:
-        if self._body is None:
-            self._body = self.content()
-        return self._body
 
 
 @dataclass
@@ -301,9 +314,10 @@ class World:
         self.purge_expired_trash()
         instance = self.instances.get(key)
         if instance is None and key.isdigit():
-            candidates = [i for i in self.instances.values() if i.meeting_id == int(key)]
-            candidates = [i for i in candidates if i.has_recording()]
-            instance = max(candidates, key=lambda i: i.start_time, default=None)
+            candidates = [
+                i for i in self.instances.values() if i.meeting_id == int(key) and i.has_recording()
+            ]
+            return max(candidates, key=lambda i: i.start_time, default=None)
         return instance if instance is not None and instance.has_recording() else None
 
     def mark_late(self, instance: EmuInstance, file: EmuFile, ready_at: datetime) -> None:
