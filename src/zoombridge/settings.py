@@ -16,6 +16,10 @@
     ZOOMBRIDGE_ARCHIVE__USERS=a@x.org,b@x.org   only these hosts (default: every user)
     ZOOMBRIDGE_ARCHIVE__KEY_TEMPLATE=...    folder of each recorded instance (see storage.keys)
     ZOOMBRIDGE_ARCHIVE__CONCURRENCY=4       file transfers at once, per worker
+    ZOOMBRIDGE_ARCHIVE__DELETE_FROM_ZOOM=false  after verified archiving, remove from Zoom
+    ZOOMBRIDGE_ARCHIVE__DELETE_GRACE_DAYS=7     ... this many days after archiving
+    ZOOMBRIDGE_ARCHIVE__DELETE_ACTION=trash     trash (recoverable 30 days) | delete (permanent)
+    ZOOMBRIDGE_SECRET_KEY=...              key for secrets at rest (default: a key file in HOME)
 
 `load_settings()` turns validation failures into one ConfigurationError that names each
 variable and what is wrong with it.
@@ -86,6 +90,9 @@ class ArchiveSettings(BaseModel):
     concurrency: int = Field(default=4, ge=1, le=64)
     lag_days: int = Field(default=2, ge=0, le=31)
     poll_seconds: float = Field(default=60.0, gt=0)
+    delete_from_zoom: bool = False
+    delete_grace_days: int = Field(default=7, ge=0, le=365)
+    delete_action: Literal["trash", "delete"] = "trash"
 
     @field_validator("users", mode="before")
     @classmethod
@@ -116,6 +123,7 @@ class Settings(BaseSettings):
     home: Path = Path("zoombridge-data")
     database_url: str | None = None
     storage_url: str | None = None
+    secret_key: SecretStr | None = None
 
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.home.resolve() / 'zoombridge.sqlite'}"

@@ -16,7 +16,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, BigInteger, Dialect, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import DateTime, TypeDecorator
 
@@ -28,8 +39,10 @@ __all__ = [
     "FileState",
     "Host",
     "Meeting",
+    "RatePacing",
     "RecordingFileRow",
     "SyncState",
+    "WebhookEvent",
 ]
 
 
@@ -77,6 +90,12 @@ class Connection(Base):
     name: Mapped[str] = mapped_column(String(100), unique=True)
     account_id: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime]
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Client secret, webhook secret, refresh tokens: encrypted, never stored in the clear.
+    credentials: Mapped[str | None] = mapped_column(Text)
+    # Per-connection choices (plan, URLs, proxy, archive settings) over the installation's.
+    settings_json: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime | None]
 
 
 class SyncState(Base):
@@ -122,6 +141,7 @@ class Meeting(Base):
     duration: Mapped[int | None] = mapped_column(Integer)
     total_size: Mapped[int | None] = mapped_column(BigInteger)
     recording_count: Mapped[int | None] = mapped_column(Integer)
+    participants_count: Mapped[int | None] = mapped_column(Integer)
     folder: Mapped[str] = mapped_column(Text)
     metadata_json: Mapped[dict[str, Any]] = mapped_column(JSON)
     sidecar_sha256: Mapped[str | None] = mapped_column(String(64))
@@ -181,3 +201,31 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(40))
     meeting_uuid: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class WebhookEvent(Base):
+    """The webhook inbox: each accepted event stored (once, by dedupe key) before Zoom gets
+    its 2xx, then applied asynchronously."""
+
+    __tablename__ = "webhook_inbox"
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    connection_id: Mapped[int | None] = mapped_column(ForeignKey("connections.id"))
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    event: Mapped[str] = mapped_column(String(100))
+    event_ts: Mapped[int | None] = mapped_column(BigInteger)
+    received_at: Mapped[datetime]
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(20), default="new")
+    applied_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_inbox_state", "state", "id"),)
+
+
+class RatePacing(Base):
+    """A rate budget shared by every worker on one database: the next free call slot per
+    (account, category), reserved atomically."""
+
+    __tablename__ = "rate_pacing"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    next_at: Mapped[float] = mapped_column(Float)
