@@ -8,22 +8,17 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import socket
-import threading
-import time
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-import uvicorn
-from starlette.types import Receive, Scope, Send
 
 from zoombridge.clock import ManualClock
-from zoombridge.emulator import DEFAULT_CREDENTIALS, build_world, create_app
-from zoombridge.emulator.world import EmuFile, World
+from zoombridge.emulator import DEFAULT_CREDENTIALS, build_world
+from zoombridge.emulator.served import Served, serve_in_thread
+from zoombridge.emulator.world import EmuFile
 from zoombridge.errors import ReauthorizationNeeded, TransportError
 from zoombridge.zoom import ZoomClient, recordings, users
 from zoombridge.zoom.models import RecordingFile
@@ -32,63 +27,11 @@ from zoombridge.zoom.oauth import AuthorizationCodeFlow, MemoryGrantStore, UserG
 pytestmark = pytest.mark.anyio
 
 REDIRECT = "https://app.example/oauth/callback"
-STARTUP_SECONDS = 10.0
-
-
-@dataclass
-class Served:
-    """A running emulator: its world, its address, and what reached it over the socket."""
-
-    world: World
-    base: str
-    seen: list[tuple[str, str, str | None]] = field(default_factory=list)  # method, path, Range
-
-    def count(self, method: str, path: str) -> int:
-        return sum(1 for m, p, _ in self.seen if (m, p) == (method, path))
-
-
-@contextlib.contextmanager
-def serve(world: World) -> Iterator[Served]:
-    """uvicorn on 127.0.0.1 (a port the OS picked, bound before the thread starts)."""
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
-    base = f"http://127.0.0.1:{listener.getsockname()[1]}"
-    world.web_base = world.api_url = base
-    app = create_app(world, on_network=True)
-    served = Served(world, base)
-
-    async def logged(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            headers = dict(scope["headers"])
-            ranged = headers.get(b"range")
-            served.seen.append(
-                (scope["method"], scope["path"], ranged.decode() if ranged else None)
-            )
-        await app(scope, receive, send)
-
-    config = uvicorn.Config(
-        logged, log_config=None, log_level="critical", access_log=False, ws="none", lifespan="on"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while not server.started:
-            assert thread.is_alive(), "the emulator stopped while starting"
-            assert time.monotonic() < deadline, "the emulator did not start in time"
-            time.sleep(0.01)
-        yield served
-    finally:
-        server.should_exit = True
-        thread.join(timeout=STARTUP_SECONDS)
-        listener.close()
-    assert not thread.is_alive(), "the emulator did not stop"
 
 
 @pytest.fixture
 def served(clock: ManualClock) -> Iterator[Served]:
-    with serve(build_world("small", seed=1, clock=clock)) as running:
+    with serve_in_thread(build_world("small", seed=1, clock=clock)) as running:
         yield running
 
 

@@ -27,6 +27,8 @@ __all__ = [
     "file_identity",
     "files_needing_work",
     "mark_file",
+    "mark_recovered_in_zoom",
+    "mark_removed_in_zoom",
     "record_instance",
     "retry_failed",
     "state_counts",
@@ -176,17 +178,20 @@ def retry_failed(catalog: Catalog, connection_id: int, now: datetime) -> int:
         return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def files_needing_work(catalog: Catalog, connection_id: int) -> list[FileTask]:
-    """Pending files with a download URL, oldest instance first."""
+def files_needing_work(
+    catalog: Catalog, connection_id: int, meeting_uuid: str | None = None
+) -> list[FileTask]:
+    """Pending files with a download URL (of one instance, if given), oldest first."""
+    query = select(RecordingFileRow).where(
+        RecordingFileRow.connection_id == connection_id,
+        RecordingFileRow.state == FileState.PENDING,
+        RecordingFileRow.download_url.is_not(None),
+    )
+    if meeting_uuid is not None:
+        query = query.where(RecordingFileRow.meeting_uuid == meeting_uuid)
     with catalog.session() as session:
         rows = session.scalars(
-            select(RecordingFileRow)
-            .where(
-                RecordingFileRow.connection_id == connection_id,
-                RecordingFileRow.state == FileState.PENDING,
-                RecordingFileRow.download_url.is_not(None),
-            )
-            .order_by(RecordingFileRow.recording_start, RecordingFileRow.file_id)
+            query.order_by(RecordingFileRow.recording_start, RecordingFileRow.file_id)
         ).all()
         return [
             FileTask(
@@ -241,3 +246,39 @@ def mark_file(
             )
             .values(**values)
         )
+
+
+def mark_removed_in_zoom(
+    catalog: Catalog,
+    connection_id: int,
+    meeting_uuid: str,
+    file_ids: list[str],
+    now: datetime,
+    *,
+    reason: str,
+) -> int:
+    """Zoom trashed or deleted these files: the ones not archived yet become `gone` (recorded,
+    not retried); returns how many. A whole instance removed gets `deleted_in_zoom_at`."""
+    with catalog.session() as session, session.begin():
+        rows = session.scalars(
+            select(RecordingFileRow).where(
+                RecordingFileRow.connection_id == connection_id,
+                RecordingFileRow.meeting_uuid == meeting_uuid,
+            )
+        ).all()
+        removed = [row for row in rows if row.file_id in file_ids]
+        lost = [row for row in removed if row.state != FileState.ARCHIVED]
+        for row in lost:
+            row.state, row.last_error, row.updated_at = FileState.GONE, reason, now
+        meeting = session.get(Meeting, (connection_id, meeting_uuid))
+        if meeting is not None and rows and len(removed) == len(rows):
+            meeting.deleted_in_zoom_at = now
+        return len(lost)
+
+
+def mark_recovered_in_zoom(catalog: Catalog, connection_id: int, meeting_uuid: str) -> None:
+    """Zoom restored the instance from its trash; relisting it makes its files pending again."""
+    with catalog.session() as session, session.begin():
+        meeting = session.get(Meeting, (connection_id, meeting_uuid))
+        if meeting is not None:
+            meeting.deleted_in_zoom_at = None

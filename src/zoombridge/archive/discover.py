@@ -25,7 +25,15 @@ from zoombridge.zoom.models import RecordingMeeting
 from zoombridge.zoom.recordings import get_meeting_recordings, iter_user_recordings
 from zoombridge.zoom.users import iter_all_users
 
-__all__ = ["HostCursor", "HostPlan", "advance_cursors", "discover_host", "plan_hosts"]
+__all__ = [
+    "HostCursor",
+    "HostPlan",
+    "advance_cursors",
+    "discover_host",
+    "instance_keys",
+    "plan_hosts",
+    "with_participant_audio",
+]
 
 
 class HostCursor(BaseModel):
@@ -103,22 +111,29 @@ async def discover_host(
     """List one host's recordings in month windows; returns how many instances."""
     instances = 0
     async for listed in iter_user_recordings(zoom, plan.user_id, plan.since, plan.till):
-        meeting = await _with_participant_audio(zoom, listed)
-        keys = InstanceKeys.render(
-            key_template,
-            uuid=meeting.uuid,
-            meeting_id=meeting.id,
-            host_id=meeting.host_id or plan.user_id,
-            host_email=meeting.host_email or plan.email,
-            topic=meeting.topic,
-            start=meeting.start_time,
-        )
+        meeting = await with_participant_audio(zoom, listed)
+        keys = instance_keys(key_template, meeting, plan.user_id, plan.email)
         instances += 1
         record_instance(catalog, connection_id, meeting, keys, now)
     return instances
 
 
-async def _with_participant_audio(zoom: ZoomClient, meeting: RecordingMeeting) -> RecordingMeeting:
+def instance_keys(
+    key_template: str, meeting: RecordingMeeting, user_id: str, email: str
+) -> InstanceKeys:
+    """Where an instance's files go; the host's id and e-mail fill what the listing omits."""
+    return InstanceKeys.render(
+        key_template,
+        uuid=meeting.uuid,
+        meeting_id=meeting.id,
+        host_id=meeting.host_id or user_id,
+        host_email=meeting.host_email or email,
+        topic=meeting.topic,
+        start=meeting.start_time,
+    )
+
+
+async def with_participant_audio(zoom: ZoomClient, meeting: RecordingMeeting) -> RecordingMeeting:
     """Zoom lists per-participant audio only in an instance's own recordings, but counts it
     in `recording_count`: fetch the instance only when the count says files are missing."""
     listed = len(meeting.recording_files) + len(meeting.participant_audio_files)

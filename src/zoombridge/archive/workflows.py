@@ -19,7 +19,7 @@ from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from dbos import DBOS, SetWorkflowID
+from dbos import DBOS, SetWorkflowID, WorkflowHandleAsync
 
 from zoombridge.archive import catalog as cat
 from zoombridge.archive.discover import HostPlan, advance_cursors, discover_host, plan_hosts
@@ -37,7 +37,14 @@ from zoombridge.errors import (
     ZoomNotFound,
 )
 
-__all__ = ["FILE_QUEUE", "archive_file", "file_workflow_id", "sync_connection"]
+__all__ = [
+    "FILE_QUEUE",
+    "archive_file",
+    "enqueue_transfers",
+    "file_workflow_id",
+    "sync_connection",
+    "transfer_results",
+]
 
 log = logging.getLogger("zoombridge.archive")
 
@@ -221,6 +228,14 @@ async def sync_connection(connection_id: int) -> dict[str, Any]:
 
 
 async def _run_transfers(connection_id: int, tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    handles = await enqueue_transfers(connection_id, tasks)
+    return await transfer_results(connection_id, tasks, handles)
+
+
+async def enqueue_transfers(
+    connection_id: int, tasks: list[dict[str, Any]]
+) -> list[WorkflowHandleAsync[dict[str, Any]]]:
+    """Queue one `archive_file` workflow per task; a file already queued is found, not copied."""
     queue = await DBOS.retrieve_queue_async(FILE_QUEUE)
     if queue is None:
         raise RuntimeError(f"the DBOS queue {FILE_QUEUE} is not registered in this process")
@@ -229,14 +244,23 @@ async def _run_transfers(connection_id: int, tasks: list[dict[str, Any]]) -> lis
         workflow_id = file_workflow_id(connection_id, cat.FileTask(**task_data))
         with SetWorkflowID(workflow_id):
             handles.append(await queue.enqueue_async(archive_file, connection_id, task_data))
+    return handles
+
+
+async def transfer_results(
+    connection_id: int,
+    tasks: list[dict[str, Any]],
+    handles: list[WorkflowHandleAsync[dict[str, Any]]],
+) -> list[dict[str, Any]]:
+    """Wait for the transfers; one whose workflow itself broke is failed in the catalog."""
     outcomes = await asyncio.gather(
         *(handle.get_result() for handle in handles), return_exceptions=True
     )
     results: list[dict[str, Any]] = []
     for task_data, outcome in zip(tasks, outcomes, strict=True):
         if isinstance(outcome, BaseException):
-            # The workflow itself ended in error: fail the attempt, so the next sync gives
-            # the file a new workflow id instead of finding this errored one again.
+            # Fail the attempt, so the next sync gives the file a new workflow id instead
+            # of finding this errored one again.
             error = f"transfer workflow failed: {outcome!r}"
             rt = runtime(connection_id)
             task = cat.FileTask(**task_data)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from zoombridge.cli import demo, emulator, emulator_check, sync
+from zoombridge.cli import demo, emulator, emulator_check, serve, sync
 
 __all__ = ["app", "main"]
 
@@ -18,6 +18,7 @@ app.command("emulator")(emulator.serve)
 app.command("demo")(demo.run)
 app.command("sync")(sync.run_sync)
 app.command("status")(sync.show_status)
+app.command("serve")(serve.serve)
 app.command("emulator-check")(emulator_check.run)
 
 

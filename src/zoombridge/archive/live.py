@@ -1,0 +1,81 @@
+"""Applying the webhook inbox as events arrive: the path from "Zoom says a recording is ready"
+to "its files are being archived" in well under a second, with polling as the safety net.
+
+The receiver stores an event and calls `notify()`; the applier wakes, applies every waiting
+event in order, and looks again at least every `idle_seconds` (events stored by another
+process, or left waiting because Zoom was busy).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable
+from typing import Any
+
+from zoombridge.archive import inbox
+from zoombridge.archive.events import apply_recording_event
+from zoombridge.archive.runtime import ArchiveRuntime
+from zoombridge.errors import RetriableError, ZoomBridgeError
+
+__all__ = ["InboxApplier"]
+
+log = logging.getLogger("zoombridge.archive.live")
+
+
+class InboxApplier:
+    def __init__(self, rt: ArchiveRuntime, *, idle_seconds: float = 1.0) -> None:
+        self.rt = rt
+        self.idle_seconds = idle_seconds
+        self._wake = asyncio.Event()
+        self._transfers: set[asyncio.Task[list[dict[str, Any]]]] = set()
+
+    def notify(self) -> None:
+        """An event was stored: apply it now instead of at the next look."""
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        try:
+            while not stop.is_set():
+                await self.apply_waiting()
+                self._wake.clear()
+                waiters = [asyncio.ensure_future(e.wait()) for e in (self._wake, stop)]
+                await asyncio.wait(
+                    waiters, timeout=self.idle_seconds, return_when=asyncio.FIRST_COMPLETED
+                )
+                for waiter in waiters:
+                    waiter.cancel()
+        finally:
+            # Transfers are DBOS workflows: they go on (or are recovered) without this watch.
+            for task in self._transfers:
+                task.cancel()
+
+    async def apply_waiting(self) -> int:
+        """Apply the stored events in order; returns how many were settled."""
+        settled = 0
+        for item in inbox.waiting(self.rt.catalog, self.rt.connection_id):
+            try:
+                outcome = await apply_recording_event(self.rt, item.event)
+            except RetriableError as exc:  # Zoom busy or unreachable: keep it for the next look
+                log.info("event %s waits: %s", item.event.event, exc)
+                break
+            except ZoomBridgeError as exc:
+                inbox.mark_done(self.rt.catalog, item.id, self.rt.clock.now(), error=str(exc))
+            else:
+                inbox.mark_done(self.rt.catalog, item.id, self.rt.clock.now())
+                if outcome.transfers is not None:
+                    self._watch(outcome.transfers)
+            settled += 1
+        return settled
+
+    def _watch(self, transfers: Awaitable[list[dict[str, Any]]]) -> None:
+        task: asyncio.Task[list[dict[str, Any]]] = asyncio.ensure_future(transfers)
+        self._transfers.add(task)
+        task.add_done_callback(self._transfers.discard)
+
+    async def drain(self) -> None:
+        """Wait for the transfers queued so far (tests and one-shot runs)."""
+        while self._transfers:
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.gather(*list(self._transfers))

@@ -1,0 +1,97 @@
+"""`zoombridge serve`: the long-running service: webhook receiver, durable workers, polling.
+
+Webhooks start archive work at once; a full sync every `ZOOMBRIDGE_ARCHIVE__POLL_SECONDS`
+(default 60) is the safety net for events Zoom never delivered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import threading
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.console import Console
+
+from zoombridge.app import DEFAULT_CONNECTION, ZoomBridge
+from zoombridge.archive.live import InboxApplier
+from zoombridge.archive.runtime import ArchiveRuntime
+from zoombridge.archive.service import sync_once
+from zoombridge.errors import ConfigurationError, ZoomBridgeError
+from zoombridge.web.service import service_app
+from zoombridge.web.webhooks import WebhookTarget
+
+__all__ = ["run_service", "serve"]
+
+log = logging.getLogger("zoombridge.serve")
+err = Console(stderr=True)
+
+
+async def _poll(rt: ArchiveRuntime, stop: asyncio.Event, seconds: float) -> None:
+    while not stop.is_set():
+        try:
+            summary = await sync_once(rt)
+            log.info("sync: %d files verified, %d failed", summary.verified, summary.failed)
+        except ZoomBridgeError as exc:  # recorded in the sync status; the next round retries
+            log.warning("sync failed: %s", exc)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=seconds)
+
+
+async def _exit_when(stop: asyncio.Event, server: uvicorn.Server) -> None:
+    await stop.wait()
+    server.should_exit = True
+
+
+def _stop_on_signals(stop: asyncio.Event) -> None:
+    """SIGTERM/SIGINT end the service gracefully with exit status 0. uvicorn restores these
+    handlers after its own shutdown and re-raises the signal to them: they only set `stop`."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: loop.call_soon_threadsafe(stop.set))
+
+
+async def run_service(bridge: ZoomBridge, host: str, port: int, stop: asyncio.Event) -> None:
+    """Serve until `stop` is set (or the server is told to exit)."""
+    secret = bridge.settings.zoom.webhook_secret.get_secret_value()
+    async with bridge.archive() as rt:
+        applier = InboxApplier(rt)
+        target = WebhookTarget(rt.connection_id, secret, rt.catalog, rt.clock, applier.notify)
+        app = service_app({DEFAULT_CONNECTION: target}, DEFAULT_CONNECTION, lambda: True)
+        config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
+        server = uvicorn.Server(config)
+        _stop_on_signals(stop)
+        background = [
+            asyncio.create_task(applier.run(stop)),
+            asyncio.create_task(_poll(rt, stop, bridge.settings.archive.poll_seconds)),
+            asyncio.create_task(_exit_when(stop, server)),
+        ]
+        try:
+            await server.serve()
+        finally:
+            stop.set()
+            await asyncio.gather(*background, return_exceptions=True)
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+) -> None:
+    """Run the service: Zoom webhooks at /webhooks/zoom, archive workers, a sync every minute."""
+    try:
+        bridge = ZoomBridge.from_env()
+        if not bridge.settings.zoom.webhook_secret.get_secret_value():
+            err.print(
+                "[yellow]no ZOOMBRIDGE_ZOOM__WEBHOOK_SECRET: webhooks will be refused; "
+                "polling still archives everything[/yellow]"
+            )
+        asyncio.run(run_service(bridge, host, port, asyncio.Event()))
+    except ConfigurationError as exc:
+        err.print(f"[red]configuration:[/red] {exc}")
+        raise typer.Exit(2) from None

@@ -1,0 +1,83 @@
+"""The emulator on a real loopback socket, served by uvicorn in a thread.
+
+For tests and benchmarks whose zoombridge side runs in other processes (workers, a killed
+sync, the service) while the world must live on: the socket is bound before the thread
+starts, so the address is known and nothing races for the port.
+
+    with serve_in_thread(world, webhook_url=..., webhook_secret=...) as served:
+        env = settings_for(...served.base...)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import uvicorn
+from starlette.types import Receive, Scope, Send
+
+from zoombridge.emulator.app import create_app
+from zoombridge.emulator.world import World
+
+__all__ = ["Served", "serve_in_thread"]
+
+STARTUP_SECONDS = 10.0
+
+
+@dataclass
+class Served:
+    """A running emulator: its world, its address, and what reached it over the socket."""
+
+    world: World
+    base: str
+    seen: list[tuple[str, str, str | None]] = field(default_factory=list)  # method, path, Range
+
+    def count(self, method: str, path: str) -> int:
+        return sum(1 for m, p, _ in self.seen if (m, p) == (method, path))
+
+
+@contextlib.contextmanager
+def serve_in_thread(
+    world: World, *, webhook_url: str | None = None, webhook_secret: str = ""
+) -> Iterator[Served]:
+    """uvicorn on 127.0.0.1, on a port the OS picked; the world's URLs point at it."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    base = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    world.web_base = world.api_url = base
+    app = create_app(world, webhook_url=webhook_url, webhook_secret=webhook_secret, on_network=True)
+    served = Served(world, base)
+
+    async def logged(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            ranged = dict(scope["headers"]).get(b"range")
+            served.seen.append(
+                (scope["method"], scope["path"], ranged.decode() if ranged else None)
+            )
+        await app(scope, receive, send)
+
+    config = uvicorn.Config(
+        logged, log_config=None, log_level="critical", access_log=False, ws="none", lifespan="on"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while not server.started:
+            if not thread.is_alive():
+                raise RuntimeError("the emulator stopped while starting")
+            if time.monotonic() > deadline:
+                raise RuntimeError("the emulator did not start in time")
+            time.sleep(0.01)
+        yield served
+    finally:
+        server.should_exit = True
+        thread.join(timeout=STARTUP_SECONDS)
+        listener.close()
+    if thread.is_alive():
+        raise RuntimeError("the emulator did not stop")

@@ -1,0 +1,1 @@
+"""zoombridge's HTTP side: the Zoom webhook receiver now; the portal and JSON API later."""

@@ -1,0 +1,116 @@
+"""`zoombridge serve` as a user runs it: a separate process that Zoom (the emulator, over TCP)
+sends webhooks to; a recording that just ended is archived without waiting for a poll."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from zoombridge.cli.emulator import settings_for
+from zoombridge.db import FileState, open_catalog
+from zoombridge.db.models import RecordingFileRow
+from zoombridge.emulator import build_world
+from zoombridge.emulator.served import Served, serve_in_thread
+
+SECRET = "serve-test-secret"
+STARTUP_SECONDS = 60.0
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> Iterator[tuple[Served, str, Path, subprocess.Popen[bytes]]]:
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    world = build_world("empty", seed=1)
+    with serve_in_thread(world, webhook_url=f"{url}/webhooks/zoom", webhook_secret=SECRET) as zoom:
+        env = {
+            **os.environ,
+            **settings_for(world, zoom.base, SECRET),
+            "ZOOMBRIDGE_HOME": str(tmp_path / "home"),
+            "ZOOMBRIDGE_ARCHIVE__START_DATE": str(world.now().date() - timedelta(days=20)),
+            "ZOOMBRIDGE_ARCHIVE__POLL_SECONDS": "3600",  # only a webhook can start the work
+        }
+        command = [sys.executable, "-m", "zoombridge.cli", "serve", "--port", str(port)]
+        log = tmp_path / "serve.log"
+        with log.open("wb") as stderr:
+            process = subprocess.Popen(command, env=env, stderr=stderr)
+        try:
+            _wait_healthy(url, process, log)
+            yield zoom, url, tmp_path / "home", process
+        finally:
+            if process.poll() is None:
+                process.kill()
+            process.wait(timeout=10)
+
+
+def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"zoombridge serve exited: {log.read_text()}")
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError("zoombridge serve did not become healthy")
+
+
+def _archived(home: Path, uuid: str) -> dict[str, RecordingFileRow]:
+    catalog = open_catalog(f"sqlite:///{home / 'zoombridge.sqlite'}", migrate=False)
+    try:
+        with catalog.session() as session:
+            rows = session.scalars(
+                select(RecordingFileRow).where(RecordingFileRow.meeting_uuid == uuid)
+            ).all()
+            return {row.file_id: row for row in rows if row.state == FileState.ARCHIVED}
+    finally:
+        catalog.dispose()
+
+
+def test_a_recording_that_just_ended_is_archived_from_its_webhook(
+    service: tuple[Served, str, Path, subprocess.Popen[bytes]],
+) -> None:
+    zoom, _url, home, process = service
+    recorded = httpx.post(f"{zoom.base}/_emulator/meetings/record", json={"late_transcript": False})
+    assert recorded.status_code == 201
+    uuid = recorded.json()["uuid"]
+    instance = zoom.world.instances[uuid]
+    files = list(instance.all_files())
+    expected = {file.id: file for file in files if file.id}
+
+    deadline = time.monotonic() + 30
+    archived: dict[str, RecordingFileRow] = {}
+    while time.monotonic() < deadline and len(archived) < len(files):
+        time.sleep(0.2)
+        archived = _archived(home, uuid)
+    assert len(archived) == len(files)
+    for file_id, file in expected.items():
+        body = file.body()
+        content = body if isinstance(body, bytes) else b"".join(body.iter_range())
+        assert archived[file_id].sha256 == hashlib.sha256(content).hexdigest()
+    # no listing of the user's recordings was needed after the start-up sync
+    listings = [p for m, p, _ in zoom.seen if p.endswith("/recordings") and "/users/" in p]
+    assert len(listings) <= 2  # the start-up sync's one window per user, nothing after
+
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=20) == 0
