@@ -51,7 +51,7 @@ def service(tmp_path: Path) -> Iterator[tuple[Served, str, Path, subprocess.Pope
         command = [sys.executable, "-m", "zoombridge.cli", "serve", "--port", str(port)]
         log = tmp_path / "serve.log"
         with log.open("wb") as stderr:
-            process = subprocess.Popen(command, env=env, stderr=stderr)
+            process = subprocess.Popen(command, env=env, stderr=stderr)  # noqa: S603 - our own CLI
         try:
             _wait_healthy(url, process, log)
             yield zoom, url, tmp_path / "home", process
