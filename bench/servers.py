@@ -7,6 +7,7 @@ would not in real use.
 from __future__ import annotations
 
 import contextlib
+import json
 import socket
 import subprocess
 import sys
@@ -15,7 +16,7 @@ from collections.abc import Iterator
 
 import httpx
 
-__all__ = ["baseline", "emulator", "free_port"]
+__all__ = ["archive_emulator", "baseline", "emulator", "free_port"]
 
 
 def free_port() -> int:
@@ -64,6 +65,23 @@ def emulator(scenario: str, *, plan: str = "business", rate_limits: bool = True)
         "--rate-limits" if rate_limits else "--no-rate-limits",
     ]
     with _serve(command, port, "/_emulator/state") as base:
+        yield base
+
+
+@contextlib.contextmanager
+def archive_emulator(
+    scenario: str,
+    *,
+    plan: str = "business",
+    rate_limits: bool = True,
+    overrides: dict[str, object] | None = None,
+) -> Iterator[str]:
+    """The emulator of `bench.archive_server`: scenario overrides, requests counted."""
+    port = free_port()
+    limits = "on" if rate_limits else "off"
+    options = json.dumps(overrides or {})
+    command = [sys.executable, "-m", "bench.archive_server", str(port), scenario, plan, limits]
+    with _serve([*command, options], port, "/_bench/requests") as base:
         yield base
 
 
