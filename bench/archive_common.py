@@ -71,7 +71,9 @@ async def run_sync(settings: Settings) -> BenchSync:
 @contextlib.contextmanager
 def scratch(label: str) -> Iterator[Path]:
     """A temporary folder (ZOOMBRIDGE_BENCH_TMP, else the system's), removed afterwards."""
-    folder = Path(tempfile.mkdtemp(prefix=f"zb-bench-{label}-", dir=os.environ.get("ZOOMBRIDGE_BENCH_TMP")))
+    folder = Path(
+        tempfile.mkdtemp(prefix=f"zb-bench-{label}-", dir=os.environ.get("ZOOMBRIDGE_BENCH_TMP"))
+    )
     try:
         yield folder
     finally:

@@ -43,7 +43,9 @@ def family(method: str, path: str) -> str:
     return "other " + line
 
 
-def make_app(scenario: str, plan: str, rate_limits: bool, overrides: dict[str, Any], port: int) -> Any:
+def make_app(
+    scenario: str, plan: str, rate_limits: bool, overrides: dict[str, Any], port: int
+) -> Any:
     world = build_world(scenario, SEED, plan=plan, **overrides)
     world.limiter.enabled = rate_limits
     world.web_base = world.api_url = f"http://127.0.0.1:{port}"

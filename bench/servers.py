@@ -13,10 +13,13 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 
 __all__ = ["archive_emulator", "baseline", "emulator", "free_port"]
+
+REPO = Path(__file__).resolve().parent.parent  # so `python -m bench.*` finds the package
 
 
 def free_port() -> int:
@@ -29,7 +32,7 @@ def free_port() -> int:
 @contextlib.contextmanager
 def _serve(command: list[str], port: int, probe_path: str) -> Iterator[str]:
     base = f"http://127.0.0.1:{port}"
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=REPO)
     try:
         deadline = time.monotonic() + 120
         while True:
@@ -46,6 +49,8 @@ def _serve(command: list[str], port: int, probe_path: str) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(10)
+        if process.stderr:
+            process.stderr.close()
 
 
 @contextlib.contextmanager

@@ -46,7 +46,7 @@ async def start_durable(
         "executor_id": executor_id or _default_executor_id(catalog_url),
     }
     if catalog_url.startswith("sqlite"):
-        engine = _sqlite_system_engine(config["system_database_url"])
+        engine = _sqlite_system_engine(system_database_url(catalog_url))
         _engines.append(engine)
         config["system_database_engine"] = engine
     logging.getLogger("dbos").setLevel(log_level)

@@ -12,7 +12,6 @@ exceptions carry keyword state that does not survive serialization).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
@@ -236,7 +235,7 @@ async def _run_transfers(connection_id: int, tasks: list[dict[str, Any]]) -> lis
     for handle in handles:
         try:
             outcomes.append(await handle.get_result(polling_interval_sec=RESULT_POLL_SECONDS))
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - recorded as the file's failure below
             outcomes.append(exc)
     results: list[dict[str, Any]] = []
     for task_data, outcome in zip(tasks, outcomes, strict=True):
