@@ -31,7 +31,7 @@ check: $(STAMP)  ## format, lint, type-check and check the architecture
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-bench: $(STAMP)  ## measure emulator throughput and client rate pacing
+bench: $(STAMP)  ## measure emulator throughput, client pacing and the archive (python -m bench NAME: one)
 	$(BIN)/python -m bench
 
 emulator: $(STAMP)  ## start the Zoom emulator on 127.0.0.1:9000

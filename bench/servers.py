@@ -7,15 +7,19 @@ would not in real use.
 from __future__ import annotations
 
 import contextlib
+import json
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 
-__all__ = ["baseline", "emulator", "free_port"]
+__all__ = ["archive_emulator", "baseline", "emulator", "free_port"]
+
+REPO = Path(__file__).resolve().parent.parent  # so `python -m bench.*` finds the package
 
 
 def free_port() -> int:
@@ -28,7 +32,7 @@ def free_port() -> int:
 @contextlib.contextmanager
 def _serve(command: list[str], port: int, probe_path: str) -> Iterator[str]:
     base = f"http://127.0.0.1:{port}"
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=REPO)
     try:
         deadline = time.monotonic() + 120
         while True:
@@ -45,6 +49,8 @@ def _serve(command: list[str], port: int, probe_path: str) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(10)
+        if process.stderr:
+            process.stderr.close()
 
 
 @contextlib.contextmanager
@@ -64,6 +70,23 @@ def emulator(scenario: str, *, plan: str = "business", rate_limits: bool = True)
         "--rate-limits" if rate_limits else "--no-rate-limits",
     ]
     with _serve(command, port, "/_emulator/state") as base:
+        yield base
+
+
+@contextlib.contextmanager
+def archive_emulator(
+    scenario: str,
+    *,
+    plan: str = "business",
+    rate_limits: bool = True,
+    overrides: dict[str, object] | None = None,
+) -> Iterator[str]:
+    """The emulator of `bench.archive_server`: scenario overrides, requests counted."""
+    port = free_port()
+    limits = "on" if rate_limits else "off"
+    options = json.dumps(overrides or {})
+    command = [sys.executable, "-m", "bench.archive_server", str(port), scenario, plan, limits]
+    with _serve([*command, options], port, "/_bench/requests") as base:
         yield base
 
 

@@ -1,0 +1,91 @@
+"""What the archive benchmarks share: zoombridge pointed at a bench emulator, a sync, a
+scratch folder that is always removed, and the emulator's request counts."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from zoombridge.app import ZoomBridge
+from zoombridge.archive.service import SyncSummary, sync_once
+from zoombridge.emulator import DEFAULT_CREDENTIALS
+from zoombridge.settings import Settings
+
+__all__ = [
+    "CONCURRENCY",
+    "BenchSync",
+    "bridge_settings",
+    "request_counts",
+    "run_sync",
+    "scratch",
+    "start_date",
+]
+
+CONCURRENCY = 4  # zoombridge's default transfers at once; the baselines use the same
+BACK_DAYS = 100  # every bench scenario records within the last 90 days
+
+
+def start_date() -> date:
+    return datetime.now(UTC).date() - timedelta(days=BACK_DAYS)
+
+
+def bridge_settings(
+    base: str, home: Path, *, plan: str = "business", concurrency: int = CONCURRENCY
+) -> Settings:
+    """zoombridge on SQLite and a local folder under `home`, talking to the emulator."""
+    credentials = {k: DEFAULT_CREDENTIALS[k] for k in ("account_id", "client_id", "client_secret")}
+    return Settings.model_validate(
+        {
+            "zoom": {**credentials, "api_url": f"{base}/v2", "oauth_url": base, "plan": plan},
+            "home": home,
+            "archive": {"start_date": start_date(), "concurrency": concurrency},
+        }
+    )
+
+
+@dataclass(frozen=True)
+class BenchSync:
+    summary: SyncSummary
+    startup_s: float  # opening the catalog and launching DBOS, before the sync starts
+
+
+async def run_sync(settings: Settings) -> BenchSync:
+    """One `sync_once`, as `zoombridge sync --once` runs it."""
+    began = time.monotonic()
+    async with ZoomBridge(settings).archive() as runtime:
+        startup = time.monotonic() - began
+        summary = await sync_once(runtime)
+    return BenchSync(summary, startup)
+
+
+@contextlib.contextmanager
+def scratch(label: str) -> Iterator[Path]:
+    """A temporary folder (ZOOMBRIDGE_BENCH_TMP, else the system's), removed afterwards."""
+    folder = Path(
+        tempfile.mkdtemp(prefix=f"zb-bench-{label}-", dir=os.environ.get("ZOOMBRIDGE_BENCH_TMP"))
+    )
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def request_counts(base: str) -> dict[str, int]:
+    """How many requests the bench emulator answered, by endpoint family."""
+    counts: dict[str, Any] = httpx.get(f"{base}/_bench/requests", timeout=10).json()
+    return {str(name): int(count) for name, count in counts.items()}
+
+
+def rate_limit_refusals(base: str) -> int:
+    state: dict[str, Any] = httpx.get(f"{base}/_emulator/state", timeout=10).json()
+    return int(state["rate_limit_refusals"])

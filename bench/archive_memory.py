@@ -1,0 +1,82 @@
+"""Memory: peak RSS of a process archiving one 4 GiB recording file.
+
+Target (issue #3): under 200 MB. The sync runs in a child process (`python -m
+bench.archive_memory BASE HOME`) that reports its own peak (VmHWM) and, as the baseline,
+its resident size once zoombridge is imported and before the sync starts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from bench import servers
+from bench.archive_common import bridge_settings, run_sync, scratch
+
+__all__ = ["run"]
+
+FILE_BYTES = 4 << 30
+TARGET_MB = 200.0
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _status_mb(field: str) -> float:
+    """A field of /proc/self/status (VmRSS, VmHWM), in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) * 1024 / 1e6
+    raise RuntimeError(f"/proc/self/status has no {field}")
+
+
+def _child(base: str, home: Path) -> dict[str, Any]:
+    gc.collect()
+    idle = _status_mb("VmRSS")
+    synced = asyncio.run(run_sync(bridge_settings(base, home)))
+    summary = synced.summary
+    return {
+        "idle_mb": idle,
+        "peak_mb": _status_mb("VmHWM"),
+        "bytes": summary.bytes,
+        "largest": FILE_BYTES,
+        "verified": summary.verified,
+        "failed": summary.failed,
+        "seconds": summary.duration_s,
+    }
+
+
+def run(file_bytes: int = FILE_BYTES) -> list[dict[str, Any]]:
+    overrides = {"large_file_bytes": file_bytes}
+    with servers.archive_emulator("large", overrides=overrides) as base, scratch("memory") as home:
+        command = [sys.executable, "-m", "bench.archive_memory", base, str(home)]
+        out = subprocess.run(
+            command, capture_output=True, text=True, timeout=900, check=False, cwd=REPO
+        )
+    if out.returncode != 0:
+        raise RuntimeError(f"the archiving process failed:\n{out.stderr[-3000:]}")
+    measured = json.loads(out.stdout.strip().splitlines()[-1])
+    archived_big = measured["bytes"] >= file_bytes and not measured["failed"]
+    return [
+        {
+            "name": f"archive peak RSS, one {file_bytes / 2**30:.2f} GiB file",
+            "value": measured["peak_mb"],
+            "unit": "MB",
+            "target": TARGET_MB,
+            "lower_is_better": True,
+            "baseline": measured["idle_mb"],
+            "extra": (
+                f"idle after import {measured['idle_mb']:.0f} MB; {measured['verified']} files, "
+                f"{measured['bytes'] / 1e9:.2f} GB in {measured['seconds']:.1f} s"
+                + ("" if archived_big else "; THE LARGE FILE WAS NOT ARCHIVED")
+            ),
+            "ok_extra": archived_big,
+        }
+    ]
+
+
+if __name__ == "__main__":
+    print(json.dumps(_child(sys.argv[1], Path(sys.argv[2]))))
