@@ -94,10 +94,7 @@ async def delete_archived_instances(rt: ArchiveRuntime) -> DeletionResult:
                 f"instance {uuid} ({exc}); check the storage, then sync again"
             )
             break
-        except Blocked as exc:
-            result.errors.append(f"instance {uuid} not deleted from Zoom: {exc}")
-            continue
-        except ZoomBridgeError as exc:
+        except (Blocked, ZoomBridgeError) as exc:
             result.errors.append(f"instance {uuid} not deleted from Zoom: {exc}")
             continue
         _count(result, outcome)
