@@ -12,6 +12,7 @@ from typing import Any
 from zoombridge.app import ZoomBridge
 from zoombridge.archive.catalog import file_identity
 from zoombridge.archive.service import SyncSummary, sync_once
+from zoombridge.archive.verify import VerifyReport, verify_archive
 from zoombridge.emulator import DEFAULT_CREDENTIALS, DEMO_EPOCH
 from zoombridge.emulator.world import EmuFile, World
 from zoombridge.settings import Settings
@@ -69,3 +70,19 @@ def sha256(data: bytes) -> str:
 
 def read_json(path: Path) -> Any:
     return json.loads(path.read_text())
+
+
+async def run_verify(bridge: ZoomBridge) -> VerifyReport:
+    """`zoombridge archive verify` on the bridge's catalog and store."""
+    catalog = bridge.catalog()
+    try:
+        return await verify_archive(
+            catalog, bridge.store(), bridge.connection_id(catalog), bridge.clock.now
+        )
+    finally:
+        catalog.dispose()
+
+
+def stored_files(root: Path) -> dict[str, bytes]:
+    """Everything under a local archive folder, by key."""
+    return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}

@@ -39,6 +39,8 @@ class SyncSummary:
     waiting: int = 0
     api_calls: int = 0
     rate_limited: int = 0
+    deleted: int = 0  # instances removed from Zoom (trashed or deleted) after verification
+    bytes_freed: int = 0
     duration_s: float = 0.0
     error: str | None = None
     errors: list[str] = field(default_factory=list)
@@ -96,6 +98,8 @@ def _summary(result: dict[str, Any], catalog: Catalog, connection_id: int) -> Sy
         failed=sum(1 for item in outcomes if item["state"] == FileState.FAILED),
         gone=sum(1 for item in outcomes if item["state"] == FileState.GONE),
         waiting=counts[FileState.PROCESSING],
+        deleted=int(result.get("deleted", 0)),
+        bytes_freed=int(result.get("bytes_freed", 0)),
         error=result.get("error"),
         errors=[str(item["error"]) for item in outcomes if item.get("error")][:20],
     )

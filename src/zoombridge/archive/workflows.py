@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 from dbos import DBOS, SetWorkflowID, WorkflowHandleAsync
 
 from zoombridge.archive import catalog as cat
+from zoombridge.archive.deletion import delete_archived_instances
 from zoombridge.archive.discover import HostPlan, advance_cursors, discover_host, plan_hosts
 from zoombridge.archive.runtime import runtime
 from zoombridge.archive.sidecar import write_sidecars
@@ -223,8 +224,16 @@ async def sync_connection(connection_id: int) -> dict[str, Any]:
     sidecar_error = await finish_step(connection_id, planned["plans"], planned["started"])
     if sidecar_error:
         errors.append(sidecar_error)
+    removed = await delete_step(connection_id)
+    errors.extend(removed.pop("errors"))
     error = "; ".join(errors) or None
-    return {"error": error, "instances": instances, "results": results, **auth}
+    return {"error": error, "instances": instances, "results": results, **auth, **removed}
+
+
+@DBOS.step()
+async def delete_step(connection_id: int) -> dict[str, Any]:
+    """Remove from Zoom what is archived, re-verified and past the grace period (if enabled)."""
+    return (await delete_archived_instances(runtime(connection_id))).as_dict()
 
 
 async def _run_transfers(connection_id: int, tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -12,17 +12,16 @@ from rich.table import Table
 
 from zoombridge.app import DEFAULT_CONNECTION, ZoomBridge
 from zoombridge.archive.service import SyncStatus, SyncSummary, read_status, sync_once
+from zoombridge.cli.common import (
+    ConnectionOption,
+    JsonOption,
+    check_connection,
+    configuration_errors_exit,
+    err,
+)
 from zoombridge.cli.progress import TransferBars
-from zoombridge.errors import ConfigurationError
 
 __all__ = ["run_sync", "show_status", "summary_table"]
-
-err = Console(stderr=True)
-
-ConnectionOption = Annotated[
-    str, typer.Option("--connection", help="Which Zoom connection (one is configured now).")
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object for scripts.")]
 
 
 def summary_table(summary: SyncSummary, where: str) -> Table:
@@ -33,6 +32,9 @@ def summary_table(summary: SyncSummary, where: str) -> Table:
     table.add_row("already archived", str(summary.skipped))
     table.add_row("still processing in Zoom", str(summary.waiting))
     table.add_row("deleted in Zoom first", str(summary.gone))
+    if summary.deleted:
+        freed = f"{summary.deleted} instances, {summary.bytes_freed / 1e6:.1f} MB freed"
+        table.add_row("removed from Zoom", freed)
     table.add_row("API calls (429s)", f"{summary.api_calls} ({summary.rate_limited})")
     table.add_row("time", f"{summary.duration_s:.1f} s")
     table.add_row("archive", where)
@@ -54,28 +56,17 @@ async def _sync(bridge: ZoomBridge, *, once: bool, bars: TransferBars) -> SyncSu
             await asyncio.sleep(bridge.settings.archive.poll_seconds)
 
 
-def _check_connection(name: str) -> None:
-    if name != DEFAULT_CONNECTION:
-        raise typer.BadParameter(
-            f"no connection named {name!r}; the configured one is {DEFAULT_CONNECTION!r}",
-            param_hint="--connection",
-        )
-
-
 def run_sync(
     once: Annotated[bool, typer.Option("--once", help="Sync until settled, then exit.")] = False,
     connection: ConnectionOption = DEFAULT_CONNECTION,
     as_json: JsonOption = False,
 ) -> None:
     """Archive every Zoom cloud recording into your storage, verified; keep syncing."""
-    _check_connection(connection)
-    try:
+    check_connection(connection)
+    with configuration_errors_exit():
         bridge = ZoomBridge.from_env()
         bars = TransferBars(err, enabled=not as_json and err.is_terminal)
         summary = asyncio.run(_sync(bridge, once=once, bars=bars))
-    except ConfigurationError as exc:
-        err.print(f"[red]configuration:[/red] {exc}")
-        raise typer.Exit(2) from None
     if as_json:
         typer.echo(json.dumps(summary.as_dict(), indent=2))
     else:
@@ -103,13 +94,10 @@ def show_status(
     connection: ConnectionOption = DEFAULT_CONNECTION, as_json: JsonOption = False
 ) -> None:
     """Show the sync status: process, last attempt, authorization, file counts, bytes."""
-    _check_connection(connection)
-    try:
+    check_connection(connection)
+    with configuration_errors_exit():
         bridge = ZoomBridge.from_env()
         catalog = bridge.catalog()
-    except ConfigurationError as exc:
-        err.print(f"[red]configuration:[/red] {exc}")
-        raise typer.Exit(2) from None
     try:
         connection_id = bridge.connection_id(catalog)
         status = read_status(catalog, connection_id, connection)

@@ -16,7 +16,7 @@ AWS_SESSION_TOKEN, AWS_ENDPOINT_URL, AWS_REGION); they never appear in the URL.
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterable
+from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -30,6 +30,7 @@ __all__ = ["ObjectInfo", "Store", "open_store"]
 
 PART_SIZE = 8 * 1024 * 1024
 PARALLEL_PARTS = 4  # bounds memory: at most PART_SIZE * PARALLEL_PARTS buffered per upload
+READ_CHUNK = 1024 * 1024  # reads hold one chunk at a time, whatever the object's size
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,19 @@ class Store:
         except (OSError, obstore.exceptions.BaseError) as exc:
             raise StorageError(f"could not read {key} from {self.url}: {exc}") from exc
         return ObjectInfo(key, int(meta["size"]))
+
+    async def read_stream(self, key: str) -> AsyncIterator[bytes]:
+        """The object's bytes in chunks, never the whole object in memory.
+
+        FileNotFoundError when it is not there; StorageError when the store fails."""
+        try:
+            result = await obstore.get_async(self._store, key)
+            async for chunk in result.stream(min_chunk_size=READ_CHUNK):
+                yield bytes(chunk)
+        except FileNotFoundError:
+            raise
+        except (OSError, obstore.exceptions.BaseError) as exc:
+            raise StorageError(f"could not read {key} from {self.url}: {exc}") from exc
 
     async def keys(self, prefix: str = "") -> list[str]:
         found: list[str] = []

@@ -1,0 +1,128 @@
+"""`zoombridge archive verify`: read every stored object back and compare it with the catalog."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from types import TracebackType
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+from rich.table import Table
+from sqlalchemy.engine import make_url
+
+from zoombridge.app import DEFAULT_CONNECTION, ZoomBridge
+from zoombridge.archive.verify import VerifyReport, verify_archive
+from zoombridge.cli.common import (
+    ConnectionOption,
+    JsonOption,
+    check_connection,
+    configuration_errors_exit,
+    err,
+)
+from zoombridge.errors import ConfigurationError
+
+__all__ = ["archive"]
+
+archive = typer.Typer(help="Look after the recording archive.", no_args_is_help=True)
+
+
+class VerifyBar:
+    """One bar over the bytes read back, drawn on stderr only when it is a terminal."""
+
+    def __init__(self, console: Console, *, enabled: bool) -> None:
+        self._bar = Progress(
+            TextColumn("verify"),
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            disable=not enabled,
+        )
+        self._task: TaskID = self._bar.add_task("verify", total=0)
+
+    def __enter__(self) -> VerifyBar:
+        self._bar.start()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self._bar.stop()
+
+    def start(self, objects: int, size: int) -> None:
+        self._bar.update(self._task, total=size)
+
+    def advance(self, size: int) -> None:
+        self._bar.advance(self._task, size)
+
+
+def _require_catalog(bridge: ZoomBridge) -> None:
+    """Verifying an archive that was never made would create an empty catalog: refuse."""
+    url = make_url(bridge.settings.effective_database_url())
+    if url.get_backend_name() == "sqlite" and not Path(url.database or "").is_file():
+        raise ConfigurationError(
+            f"no archive catalog at {url.database}; set ZOOMBRIDGE_HOME (or "
+            "ZOOMBRIDGE_DATABASE_URL) to the archive's, or run `zoombridge sync` first"
+        )
+
+
+def report_table(report: VerifyReport, where: str) -> Table:
+    table = Table(title="Archive verification", show_header=False)
+    table.add_row("objects checked", str(report.checked))
+    table.add_row("intact", str(report.ok))
+    table.add_row("missing", str(report.missing))
+    table.add_row("corrupt", str(report.corrupt))
+    if report.unreadable:
+        table.add_row("unreadable", str(report.unreadable))
+    table.add_row("bytes read", f"{report.bytes / 1e6:.1f} MB")
+    table.add_row("archive", where)
+    for problem in report.problems[:20]:
+        table.add_row(problem.kind, f"{problem.key}: {problem.detail}")
+    return table
+
+
+@archive.command("verify")
+def verify(connection: ConnectionOption = DEFAULT_CONNECTION, as_json: JsonOption = False) -> None:
+    """Re-read every archived file and sidecar; report missing or corrupt ones. Fixes nothing."""
+    check_connection(connection)
+    with configuration_errors_exit():
+        bridge = ZoomBridge.from_env()
+        _require_catalog(bridge)
+        store = bridge.store()
+        catalog = bridge.catalog()
+    try:
+        connection_id = bridge.connection_id(catalog)
+        with VerifyBar(err, enabled=not as_json and err.is_terminal) as bar:
+            report = asyncio.run(
+                verify_archive(
+                    catalog,
+                    store,
+                    connection_id,
+                    bridge.clock.now,
+                    on_start=bar.start,
+                    on_bytes=bar.advance,
+                )
+            )
+    finally:
+        catalog.dispose()
+    if as_json:
+        typer.echo(json.dumps(report.as_dict(), indent=2))
+    else:
+        Console().print(report_table(report, store.url))
+    if report.problems:
+        raise typer.Exit(1)
