@@ -22,6 +22,9 @@ from zoombridge.archive.workflows import FILE_QUEUE
 __all__ = ["start_durable", "stop_durable", "system_database_url"]
 
 QUEUE_POLL_SECONDS = 0.05
+# Workflows dequeued per transfer slot: the next file is already started (checkpointed,
+# waiting for a slot) when one finishes, instead of a queue poll later.
+DEQUEUE_AHEAD = 2
 _engines: list[Engine] = []  # the SQLite engine given to DBOS, disposed when it stops
 
 
@@ -53,7 +56,9 @@ async def start_durable(
     DBOS(config=config)
     DBOS.launch()
     await DBOS.register_queue_async(
-        FILE_QUEUE, worker_concurrency=concurrency, polling_interval_sec=QUEUE_POLL_SECONDS
+        FILE_QUEUE,
+        worker_concurrency=concurrency * DEQUEUE_AHEAD,
+        polling_interval_sec=QUEUE_POLL_SECONDS,
     )
 
 

@@ -7,6 +7,7 @@ process starts serving a connection, and looked up by id when a workflow step ru
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 
 from zoombridge.clock import Clock
@@ -41,6 +42,11 @@ class ArchiveRuntime:
     settings: ArchiveSettings
     clock: Clock
     progress: Progress = field(default_factory=Progress)
+    # Downloads at once in this process (the queue hands out more workflows than this).
+    transfer_slots: asyncio.Semaphore = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.transfer_slots = asyncio.Semaphore(self.settings.concurrency)
 
 
 _RUNTIMES: dict[int, ArchiveRuntime] = {}

@@ -159,7 +159,8 @@ async def transfer_step(connection_id: int, task_data: dict[str, Any]) -> dict[s
     task = cat.FileTask(**task_data)
     size, sha256, error = 0, None, None
     try:
-        done = await transfer_file(rt.zoom, rt.store, task, rt.progress.advance)
+        async with rt.transfer_slots:
+            done = await transfer_file(rt.zoom, rt.store, task, rt.progress.advance)
         state, size, sha256 = FileState.ARCHIVED, done.size, done.sha256
     except ZoomNotFound as exc:  # deleted in Zoom before we got it: recorded, not retried
         state, error = FileState.GONE, str(exc)

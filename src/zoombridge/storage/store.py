@@ -30,6 +30,7 @@ __all__ = ["ObjectInfo", "Store", "open_store"]
 
 PART_SIZE = 8 * 1024 * 1024
 PARALLEL_PARTS = 4  # bounds memory: at most PART_SIZE * PARALLEL_PARTS buffered per upload
+PIECE_SIZE = 1024 * 1024  # what each hand-off to obstore carries (see _in_pieces)
 READ_CHUNK = 1024 * 1024  # reads hold one chunk at a time, whatever the object's size
 
 
@@ -52,7 +53,7 @@ class Store:
             await obstore.put_async(
                 self._store,
                 key,
-                chunks,
+                _in_pieces(chunks, PIECE_SIZE),
                 chunk_size=PART_SIZE,
                 max_concurrency=PARALLEL_PARTS,
             )
@@ -151,3 +152,19 @@ def _s3(bucket: str, prefix: str, query: dict[str, list[str]]) -> S3Store:
         )
     except (ValueError, obstore.exceptions.BaseError) as exc:
         raise ConfigurationError(f"S3 storage s3://{bucket}/{prefix}: {exc}") from None
+
+
+async def _in_pieces(chunks: AsyncIterable[bytes], size: int) -> AsyncIterator[bytes]:
+    """The stream regrouped into pieces of at least `size` bytes: obstore fetches each piece
+    from the event loop through a cross-thread hand-off, and a 64 KiB network chunk per
+    hand-off made that wait, not the network, set the pace of a download (4x slower)."""
+    held: list[bytes] = []
+    gathered = 0
+    async for chunk in chunks:
+        held.append(chunk)
+        gathered += len(chunk)
+        if gathered >= size:
+            yield b"".join(held)
+            held, gathered = [], 0
+    if held:
+        yield b"".join(held)
