@@ -22,10 +22,13 @@ from zoombridge.archive.connections import (
     ConnectionConfig,
     check_access,
     connection_names,
+    get_info,
+    list_connections,
     load_connection,
 )
 from zoombridge.archive.durable import start_durable, stop_durable
 from zoombridge.archive.runtime import ArchiveRuntime, Progress, bind, unbind
+from zoombridge.archive.service import SyncStatus, read_status
 from zoombridge.clock import Clock, SystemClock
 from zoombridge.db import Catalog, open_catalog
 from zoombridge.db.engine import check_database_url
@@ -109,12 +112,25 @@ class ZoomBridge:
             account = self.connection(catalog, name).zoom.account_id
         return ensure_connection(catalog, name, account, self.clock.now())
 
+    def statuses(self, catalog: Catalog, name: str | None = None) -> list[SyncStatus]:
+        """The sync status of one connection, or of every one."""
+        infos = list_connections(catalog, self.settings)
+        if name is not None:
+            infos = [get_info(catalog, self.settings, name)]
+        elif not infos:  # nothing configured yet: the default connection, idle
+            return [self._status(catalog, DEFAULT_CONNECTION, self.settings.zoom.account_id)]
+        return [self._status(catalog, info.name, info.account_id) for info in infos]
+
+    def _status(self, catalog: Catalog, name: str, account_id: str) -> SyncStatus:
+        connection_id = ensure_connection(catalog, name, account_id, self.clock.now())
+        return read_status(catalog, connection_id, name)
+
     async def check_connection(self, zoom: ZoomSettings) -> None:
         """Ask Zoom whether these credentials work: a token and two cheap calls."""
         async with self.zoom_client(zoom) as client:
             await check_access(client, self.clock.now().date())
 
-    def _catalog_exists(self) -> bool:
+    def catalog_exists(self) -> bool:
         """Whether there is a catalog to read connections from (without creating one)."""
         url = self.settings.effective_database_url()
         if not url.startswith("sqlite"):
@@ -124,7 +140,7 @@ class ZoomBridge:
 
     def _resolve(self, names: list[str] | None) -> list[ConnectionConfig]:
         """The connections to serve: those named, or every enabled one."""
-        if not self._catalog_exists():
+        if not self.catalog_exists():
             unknown = [name for name in names or [] if name != DEFAULT_CONNECTION]
             if unknown:
                 raise ConfigurationError(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from zoombridge.cli import demo, emulator, emulator_check, sync
+from zoombridge.cli import connections, demo, emulator, emulator_check, sync
 
 __all__ = ["app", "main"]
 
@@ -19,6 +19,7 @@ app.command("demo")(demo.run)
 app.command("sync")(sync.run_sync)
 app.command("status")(sync.show_status)
 app.command("emulator-check")(emulator_check.run)
+app.add_typer(connections.connection_app, name="connection")
 
 
 def main() -> None:
