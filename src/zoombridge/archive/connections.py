@@ -75,7 +75,7 @@ PUBLIC_FIELDS = ("client_id", "api_url", "oauth_url", "plan", "timeout_seconds")
 REMOVED_MARK = "~removed-"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class ConnectionConfig:
     """A connection resolved for use: credentials opened, archive settings merged."""
 
@@ -83,6 +83,14 @@ class ConnectionConfig:
     enabled: bool
     zoom: ZoomSettings
     archive: ArchiveSettings
+
+    def __repr__(self) -> str:
+        # ZoomSettings' own repr would show a proxy URL's password.
+        proxy = mask_url(str(self.zoom.proxy) if self.zoom.proxy else None)
+        return (
+            f"ConnectionConfig(name={self.name!r}, enabled={self.enabled}, "
+            f"account_id={self.zoom.account_id!r}, plan={self.zoom.plan!r}, proxy={proxy!r})"
+        )
 
 
 @dataclass(frozen=True)
