@@ -73,8 +73,12 @@ class ForwardProxy:
 
     url: str = ""
     seen: list[tuple[str, str]] = field(default_factory=list)  # method, absolute URL
+    handlers: set[asyncio.Task[Any]] = field(default_factory=set)
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self.handlers.add(task)
         try:
             while await self._one_request(reader, writer):
                 pass
@@ -82,6 +86,7 @@ class ForwardProxy:
             pass
         finally:
             writer.close()
+            self.handlers.discard(task)
 
     async def _one_request(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
@@ -119,8 +124,15 @@ async def forward_proxy() -> AsyncIterator[ForwardProxy]:
     server = await asyncio.start_server(proxy.handle, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     proxy.url = f"http://127.0.0.1:{port}"
-    async with server:
+    try:
         yield proxy
+    finally:
+        server.close()
+        # Idle client connections leave handlers waiting for a next request: end them.
+        for task in list(proxy.handlers):
+            task.cancel()
+        await asyncio.gather(*proxy.handlers, return_exceptions=True)
+        await server.wait_closed()
 
 
 def zoom_fields(**changes: Any) -> dict[str, Any]:

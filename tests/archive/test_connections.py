@@ -17,6 +17,7 @@ from starlette.types import Receive, Scope, Send
 from tenant_helpers import TENANT_B, forward_proxy, router_for, tenant_world, zoom_fields
 
 from zoombridge.app import ZoomBridge
+from zoombridge.archive.catalog import file_identity
 from zoombridge.archive.connections import (
     REMOVED_MARK,
     add_connection,
@@ -29,7 +30,6 @@ from zoombridge.archive.connections import (
     update_connection,
     validate_connection,
 )
-from zoombridge.archive.catalog import file_identity
 from zoombridge.archive.service import sync_once
 from zoombridge.clock import ManualClock
 from zoombridge.db import FileState
@@ -48,7 +48,9 @@ WEBHOOK_SECRET = "whsec-tenant-b-77aa0c"
 PROXY_PASSWORD = "pw-proxy-91d3"
 
 
-def register(bridge: ZoomBridge, name: str = "tenant-b", overrides: Any = None, **fields: Any):
+def register(
+    bridge: ZoomBridge, name: str = "tenant-b", overrides: Any = None, **fields: Any
+) -> None:
     zoom, _, stored = validate_connection(
         name, zoom_fields(**fields), overrides or {}, bridge.settings.archive
     )
@@ -225,7 +227,8 @@ async def test_a_wrong_or_altered_key_fails_clearly(bridge: ZoomBridge) -> None:
             pass
     with catalog.session() as session, session.begin():
         row = session.scalar(select(Connection).where(Connection.name == "tenant-b"))
-        assert row is not None and row.credentials
+        assert row is not None
+        assert row.credentials
         sealed = row.credentials
         flipped = "A" if sealed[-5] != "A" else "B"
         row.credentials = sealed[:-5] + flipped + sealed[-4:]
