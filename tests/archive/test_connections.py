@@ -260,6 +260,15 @@ async def test_keys_rotate_by_listing_the_new_one_first(bridge: ZoomBridge) -> N
     catalog.dispose()
 
 
+@pytest.mark.parametrize("key", ["too-short", "x" * 44, generate_key()[:-4]])
+def test_a_malformed_secret_key_is_refused_with_how_to_make_one(
+    bridge: ZoomBridge, key: str
+) -> None:
+    with pytest.raises(ConfigurationError, match="ZOOMBRIDGE_SECRET_KEY: a key must be 32"):
+        with_key(bridge, key).keyring()
+    assert not bridge.settings.home.exists()
+
+
 async def test_a_key_file_others_can_read_is_refused(bridge: ZoomBridge) -> None:
     register(bridge)
     key_file = bridge.settings.home / KEY_FILE_NAME
