@@ -34,6 +34,7 @@ from zoombridge.archive.connections import (
     validate_connection,
 )
 from zoombridge.errors import ConfigurationError, ZoomBridgeError
+from zoombridge.settings import ZoomSettings
 from zoombridge.zoom import DEFAULT_API_URL, DEFAULT_OAUTH_URL
 
 __all__ = ["connection_app"]
@@ -55,6 +56,23 @@ def _refuse(message: str) -> typer.Exit:
 def _secret(value: str) -> str:
     """`-` reads the secret from standard input (one line), keeping it out of `ps`."""
     return sys.stdin.readline().strip() if value == "-" else value
+
+
+def _validated(
+    bridge: ZoomBridge, name: str, zoom_fields: dict[str, Any], overrides: dict[str, Any]
+) -> tuple[ZoomSettings, dict[str, Any]]:
+    """Everything about a new connection that can be refused without asking Zoom."""
+    zoom, _, stored = validate_connection(name, zoom_fields, overrides, bridge.settings.archive)
+    bridge.keyring().keys  # noqa: B018 - read the key file now: a bad one is refused first
+    if bridge.catalog_exists():
+        catalog = bridge.catalog()
+        try:
+            known = {info.name for info in list_connections(catalog, bridge.settings)}
+        finally:
+            catalog.dispose()
+        if name in known:
+            raise ConfigurationError(f"a connection named {name!r} exists already")
+    return zoom, stored
 
 
 @connection_app.command("add")
@@ -117,17 +135,7 @@ def add(
     overrides = {key: value for key, value in choices.items() if value is not None}
     try:
         bridge = ZoomBridge.from_env()
-        zoom, _, stored = validate_connection(name, zoom_fields, overrides, bridge.settings.archive)
-        keys = bridge.keyring()
-        keys.keys  # noqa: B018 - read the key file now: a bad one is refused before any write
-        if bridge.catalog_exists():
-            catalog = bridge.catalog()
-            try:
-                known = {info.name for info in list_connections(catalog, bridge.settings)}
-            finally:
-                catalog.dispose()
-            if name in known:
-                raise ConfigurationError(f"a connection named {name!r} exists already")
+        zoom, stored = _validated(bridge, name, zoom_fields, overrides)
     except ConfigurationError as exc:
         raise _refuse(str(exc)) from None
     if not no_check:
@@ -140,7 +148,7 @@ def add(
             ) from None
     catalog = bridge.catalog()
     try:
-        add_connection(catalog, keys, name, zoom, stored, bridge.clock.now())
+        add_connection(catalog, bridge.keyring(), name, zoom, stored, bridge.clock.now())
     except ConfigurationError as exc:
         raise _refuse(str(exc)) from None
     finally:
