@@ -1,30 +1,46 @@
 """The composition root: settings in, ready-to-use parts out. Wiring only, no logic.
 
 The CLI and the portal build a `ZoomBridge` and ask it for what they need: a Zoom client, the
-catalog, the store, or a running archive (all of them plus the durable workers).
+catalog, the store, the connection registry, or a running archive (all of them plus the
+durable workers) for one or several Zoom connections.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
+from sqlalchemy.engine import make_url
 
 from zoombridge.archive.catalog import ensure_connection
+from zoombridge.archive.connections import (
+    DEFAULT_CONNECTION,
+    ConnectionConfig,
+    check_access,
+    connection_names,
+    get_info,
+    list_connections,
+    load_connection,
+)
 from zoombridge.archive.durable import start_durable, stop_durable
 from zoombridge.archive.runtime import ArchiveRuntime, Progress, bind, unbind
+from zoombridge.archive.service import SyncStatus, read_status
 from zoombridge.clock import Clock, SystemClock
 from zoombridge.db import Catalog, open_catalog
 from zoombridge.db.engine import check_database_url
-from zoombridge.errors import ConfigurationError
-from zoombridge.settings import Settings, load_settings
+from zoombridge.db.secrets import KeyRing
+from zoombridge.errors import ConfigurationError, ZoomBridgeError
+from zoombridge.settings import Settings, ZoomSettings, load_settings
 from zoombridge.storage import Store, check_template, open_store
 from zoombridge.zoom import ZoomClient
 
 __all__ = ["DEFAULT_CONNECTION", "ZoomBridge"]
 
-DEFAULT_CONNECTION = "default"
+log = logging.getLogger("zoombridge.app")
 
 
 class ZoomBridge:
@@ -43,13 +59,16 @@ class ZoomBridge:
     def from_env(cls, **kw: object) -> ZoomBridge:
         return cls(load_settings(), **kw)  # type: ignore[arg-type]
 
-    def zoom_client(self) -> ZoomClient:
-        """A client for the configured Zoom connection; fails clearly if credentials are missing."""
-        zoom = self.settings.zoom
+    def zoom_client(self, zoom: ZoomSettings | None = None) -> ZoomClient:
+        """A client for one connection (the environment's by default), with its own
+        credentials, rate budget and proxy; fails clearly if credentials are missing."""
+        zoom = zoom or self.settings.zoom
         missing = zoom.missing_credentials()
         if missing:
             raise ConfigurationError(
-                "Zoom credentials are not configured: set " + ", ".join(missing)
+                "Zoom credentials are not configured: set "
+                + ", ".join(missing)
+                + " (or register a connection: zoombridge connection add --help)"
             )
         return ZoomClient(
             account_id=zoom.account_id,
@@ -67,49 +86,169 @@ class ZoomBridge:
     def catalog(self) -> Catalog:
         return open_catalog(self.settings.effective_database_url())
 
-    def store(self) -> Store:
-        return open_store(self.settings.effective_storage_url())
+    def keyring(self) -> KeyRing:
+        return KeyRing.from_settings(self.settings)
 
-    def connection_id(self, catalog: Catalog) -> int:
-        """The configured connection's id in the catalog (created on first use)."""
-        return ensure_connection(
-            catalog, DEFAULT_CONNECTION, self.settings.zoom.account_id, self.clock.now()
-        )
+    def storage_url(self, connection: str = DEFAULT_CONNECTION) -> str:
+        """The default connection archives at the storage URL; every other one in a folder
+        (or key prefix) named after it, so two accounts' files never mix."""
+        base = self.settings.effective_storage_url()
+        if connection == DEFAULT_CONNECTION:
+            return base
+        parts = urlsplit(base)
+        return urlunsplit(parts._replace(path=parts.path.rstrip("/") + "/" + connection))
+
+    def store(self, connection: str = DEFAULT_CONNECTION) -> Store:
+        return open_store(self.storage_url(connection))
+
+    def connection(self, catalog: Catalog, name: str) -> ConnectionConfig:
+        """One connection, credentials opened (ConfigurationError if it is unknown)."""
+        return load_connection(catalog, self.keyring(), self.settings, name)
+
+    def connection_id(self, catalog: Catalog, name: str = DEFAULT_CONNECTION) -> int:
+        """The connection's id in the catalog (the default one's row is created on first use)."""
+        account = self.settings.zoom.account_id
+        if name != DEFAULT_CONNECTION:
+            account = self.connection(catalog, name).zoom.account_id
+        return ensure_connection(catalog, name, account, self.clock.now())
+
+    def statuses(self, catalog: Catalog, name: str | None = None) -> list[SyncStatus]:
+        """The sync status of one connection, or of every one."""
+        infos = list_connections(catalog, self.settings)
+        if name is not None:
+            infos = [get_info(catalog, self.settings, name)]
+        elif not infos:  # nothing configured yet: the default connection, idle
+            return [self._status(catalog, DEFAULT_CONNECTION, self.settings.zoom.account_id)]
+        return [self._status(catalog, info.name, info.account_id) for info in infos]
+
+    def _status(self, catalog: Catalog, name: str, account_id: str) -> SyncStatus:
+        connection_id = ensure_connection(catalog, name, account_id, self.clock.now())
+        return read_status(catalog, connection_id, name)
+
+    async def check_connection(self, zoom: ZoomSettings) -> None:
+        """Ask Zoom whether these credentials work: a token and two cheap calls."""
+        async with self.zoom_client(zoom) as client:
+            await check_access(client, self.clock.now().date())
+
+    def catalog_exists(self) -> bool:
+        """Whether there is a catalog to read connections from (without creating one)."""
+        url = self.settings.effective_database_url()
+        if not url.startswith("sqlite"):
+            return True
+        database = make_url(url).database
+        return bool(database) and Path(database or "").exists()
+
+    def _resolve(self, names: list[str] | None) -> list[ConnectionConfig]:
+        """The connections to serve: those named, or every enabled one."""
+        if not self.catalog_exists():
+            unknown = [name for name in names or [] if name != DEFAULT_CONNECTION]
+            if unknown:
+                raise ConfigurationError(
+                    f"no connection named {unknown[0]!r}; add one with: zoombridge connection add"
+                )
+            default = self.settings
+            return [ConnectionConfig(DEFAULT_CONNECTION, True, default.zoom, default.archive)]
+        catalog = self.catalog()
+        try:
+            wanted = names if names is not None else connection_names(catalog, self.settings)
+            configs = [self.connection(catalog, name) for name in wanted]
+        finally:
+            catalog.dispose()
+        for config in configs:
+            if not config.enabled and names is not None:
+                raise ConfigurationError(
+                    f"connection {config.name!r} is disabled; "
+                    f"enable it with: zoombridge connection enable {config.name}"
+                )
+        if not configs:
+            raise ConfigurationError(
+                "every connection is disabled; enable one with: zoombridge connection enable NAME"
+            )
+        return configs
 
     @asynccontextmanager
-    async def archive(self, progress: Progress | None = None) -> AsyncIterator[ArchiveRuntime]:
-        """Everything a sync needs, with the durable workers running; all checked first."""
+    async def archive(
+        self, progress: Progress | None = None, *, connection: str = DEFAULT_CONNECTION
+    ) -> AsyncIterator[ArchiveRuntime]:
+        """Everything a sync of one connection needs, with the durable workers running."""
+        async with self.archives([connection], progress=progress) as runtimes:
+            yield runtimes[0]
+
+    @asynccontextmanager
+    async def archives(
+        self, names: list[str] | None = None, *, progress: Progress | None = None
+    ) -> AsyncIterator[list[ArchiveRuntime]]:
+        """Runtimes for the named connections (default: every enabled one), each with its
+        own client, store, cursors and status, and the durable workers; all checked first."""
         check_template(self.settings.archive.key_template)
         check_database_url(self.settings.effective_database_url())
-        zoom = self.zoom_client()  # raises before anything is created if credentials are missing
-        try:
-            store = self.store()
+        configs = self._resolve(names)
+        async with AsyncExitStack() as stack:
+            # Clients, then stores, then the catalog: a bad setting raises before anything
+            # is written.
+            clients = self._clients(configs)
+            for client in clients:
+                stack.push_async_callback(client.aclose)
+            stores = [self.store(config.name) for config in configs]
             catalog = self.catalog()
-        except BaseException:
-            await zoom.aclose()
-            raise
-        connection_id = self.connection_id(catalog)
-        runtime = ArchiveRuntime(
-            connection_id=connection_id,
-            name=DEFAULT_CONNECTION,
+            stack.callback(catalog.dispose)
+            runtimes = []
+            for config, zoom, store in zip(configs, clients, stores, strict=True):
+                rt = self._runtime(config, zoom, store, catalog, progress or Progress())
+                bind(rt)
+                stack.callback(unbind, rt.connection_id)
+                runtimes.append(rt)
+            await self._bind_others(stack, catalog, configs)
+            concurrency = max(config.archive.concurrency for config in configs)
+            await start_durable(self.settings.effective_database_url(), concurrency=concurrency)
+            stack.callback(stop_durable)
+            yield runtimes
+
+    def _clients(self, configs: list[ConnectionConfig]) -> list[ZoomClient]:
+        for config in configs:
+            check_template(config.archive.key_template)
+            if config.zoom.missing_credentials():
+                self.zoom_client(config.zoom)  # raises, naming what to set
+        return [self.zoom_client(config.zoom) for config in configs]
+
+    def _runtime(
+        self,
+        config: ConnectionConfig,
+        zoom: ZoomClient,
+        store: Store,
+        catalog: Catalog,
+        progress: Progress,
+    ) -> ArchiveRuntime:
+        now = self.clock.now()
+        return ArchiveRuntime(
+            connection_id=ensure_connection(catalog, config.name, config.zoom.account_id, now),
+            name=config.name,
             zoom=zoom,
             catalog=catalog,
             store=store,
-            settings=self.settings.archive,
+            settings=config.archive,
             clock=self.clock,
-            progress=progress or Progress(),
+            progress=progress,
         )
-        bind(runtime)
-        try:
-            await start_durable(
-                self.settings.effective_database_url(),
-                concurrency=self.settings.archive.concurrency,
-            )
+
+    async def _bind_others(
+        self, stack: AsyncExitStack, catalog: Catalog, serving: list[ConnectionConfig]
+    ) -> None:
+        """Bind the other enabled connections too: DBOS resumes any connection's unfinished
+        workflows at launch, and their steps need a runtime. Best effort: one that cannot be
+        loaded is skipped here (its own sync reports why)."""
+        taken = {config.name for config in serving}
+        for name in connection_names(catalog, self.settings):
+            if name in taken:
+                continue
             try:
-                yield runtime
-            finally:
-                stop_durable()
-        finally:
-            unbind(connection_id)
-            await zoom.aclose()
-            catalog.dispose()
+                config = self.connection(catalog, name)
+                store = self.store(name)
+                zoom = self.zoom_client(config.zoom)
+            except ZoomBridgeError as exc:
+                log.info("connection %s not served by this process: %s", name, exc)
+                continue
+            stack.push_async_callback(zoom.aclose)
+            rt = self._runtime(config, zoom, store, catalog, Progress())
+            bind(rt)
+            stack.callback(unbind, rt.connection_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from zoombridge.cli import archive, demo, emulator, emulator_check, serve, sync
+from zoombridge.cli import archive, connections, demo, emulator, emulator_check, serve, sync
 
 __all__ = ["app", "main"]
 
@@ -21,6 +21,7 @@ app.command("status")(sync.show_status)
 app.command("serve")(serve.serve)
 app.command("emulator-check")(emulator_check.run)
 app.add_typer(archive.archive, name="archive")
+app.add_typer(connections.connection_app, name="connection")
 
 
 def main() -> None:

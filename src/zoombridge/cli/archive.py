@@ -26,7 +26,6 @@ from zoombridge.archive.verify import VerifyReport, verify_archive
 from zoombridge.cli.common import (
     ConnectionOption,
     JsonOption,
-    check_connection,
     configuration_errors_exit,
     err,
 )
@@ -97,16 +96,21 @@ def report_table(report: VerifyReport, where: str) -> Table:
 
 
 @archive.command("verify")
-def verify(connection: ConnectionOption = DEFAULT_CONNECTION, as_json: JsonOption = False) -> None:
-    """Re-read every archived file and sidecar; report missing or corrupt ones. Fixes nothing."""
-    check_connection(connection)
+def verify(connection: ConnectionOption = None, as_json: JsonOption = False) -> None:
+    """Re-read every archived file and sidecar of a connection (default: the configured one);
+    report missing or corrupt ones. Fixes nothing."""
+    name = connection or DEFAULT_CONNECTION
     with configuration_errors_exit():
         bridge = ZoomBridge.from_env()
         _require_catalog(bridge)
-        store = bridge.store()
         catalog = bridge.catalog()
+        try:
+            connection_id = bridge.connection_id(catalog, name)
+            store = bridge.store(name)
+        except BaseException:
+            catalog.dispose()
+            raise
     try:
-        connection_id = bridge.connection_id(catalog)
         with VerifyBar(err, enabled=not as_json and err.is_terminal) as bar:
             report = asyncio.run(
                 verify_archive(

@@ -9,25 +9,20 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from zoombridge.app import DEFAULT_CONNECTION
 from zoombridge.errors import ConfigurationError
 
-__all__ = ["ConnectionOption", "JsonOption", "check_connection", "configuration_errors_exit", "err"]
+__all__ = ["ConnectionOption", "JsonOption", "configuration_errors_exit", "err"]
 
 err = Console(stderr=True)
 
 ConnectionOption = Annotated[
-    str, typer.Option("--connection", help="Which Zoom connection (one is configured now).")
+    str | None,
+    typer.Option(
+        "--connection",
+        help="Which Zoom connection (default: every enabled one; see zoombridge connection list).",
+    ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object for scripts.")]
-
-
-def check_connection(name: str) -> None:
-    if name != DEFAULT_CONNECTION:
-        raise typer.BadParameter(
-            f"no connection named {name!r}; the configured one is {DEFAULT_CONNECTION!r}",
-            param_hint="--connection",
-        )
 
 
 @contextmanager

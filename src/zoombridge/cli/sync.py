@@ -10,22 +10,17 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from zoombridge.app import DEFAULT_CONNECTION, ZoomBridge
-from zoombridge.archive.service import SyncStatus, SyncSummary, read_status, sync_once
-from zoombridge.cli.common import (
-    ConnectionOption,
-    JsonOption,
-    check_connection,
-    configuration_errors_exit,
-    err,
-)
+from zoombridge.app import ZoomBridge
+from zoombridge.archive.service import SyncStatus, SyncSummary, sync_once
+from zoombridge.cli.common import ConnectionOption, JsonOption, configuration_errors_exit, err
 from zoombridge.cli.progress import TransferBars
 
 __all__ = ["run_sync", "show_status", "summary_table"]
 
 
-def summary_table(summary: SyncSummary, where: str) -> Table:
-    table = Table(title="Archive sync", show_header=False)
+def summary_table(summary: SyncSummary, where: str, connection: str | None = None) -> Table:
+    title = "Archive sync" + (f": {connection}" if connection else "")
+    table = Table(title=title, show_header=False)
     table.add_row("recorded instances listed", str(summary.meetings))
     table.add_row("files transferred", f"{summary.verified} verified, {summary.failed} failed")
     table.add_row("bytes archived", f"{summary.bytes / 1e6:.1f} MB")
@@ -45,33 +40,42 @@ def summary_table(summary: SyncSummary, where: str) -> Table:
     return table
 
 
-async def _sync(bridge: ZoomBridge, *, once: bool, bars: TransferBars) -> SyncSummary:
-    async with bridge.archive(progress=bars) as runtime:
+async def _sync(
+    bridge: ZoomBridge, names: list[str] | None, *, once: bool, bars: TransferBars
+) -> list[tuple[str, SyncSummary]]:
+    """Sync each connection in turn (each with its own client and rate budget); keep at it."""
+    async with bridge.archives(names, progress=bars) as runtimes:
         while True:
-            with bars:
-                summary = await sync_once(runtime)
+            done = []
+            for runtime in runtimes:
+                with bars:
+                    done.append((runtime.name, await sync_once(runtime)))
             if once:
-                return summary
-            err.print(summary_table(summary, bridge.settings.effective_storage_url()))
+                return done
+            for name, summary in done:
+                err.print(summary_table(summary, bridge.storage_url(name), name))
             await asyncio.sleep(bridge.settings.archive.poll_seconds)
 
 
 def run_sync(
     once: Annotated[bool, typer.Option("--once", help="Sync until settled, then exit.")] = False,
-    connection: ConnectionOption = DEFAULT_CONNECTION,
+    connection: ConnectionOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Archive every Zoom cloud recording into your storage, verified; keep syncing."""
-    check_connection(connection)
+    """Archive every Zoom cloud recording into your storage, verified; keep syncing.
+
+    With --json, one JSON object per connection, one per line."""
     with configuration_errors_exit():
         bridge = ZoomBridge.from_env()
         bars = TransferBars(err, enabled=not as_json and err.is_terminal)
-        summary = asyncio.run(_sync(bridge, once=once, bars=bars))
-    if as_json:
-        typer.echo(json.dumps(summary.as_dict(), indent=2))
-    else:
-        Console().print(summary_table(summary, bridge.settings.effective_storage_url()))
-    if summary.error or summary.failed:
+        names = [connection] if connection else None
+        done = asyncio.run(_sync(bridge, names, once=once, bars=bars))
+    for name, summary in done:
+        if as_json:
+            typer.echo(json.dumps({"connection": name, **summary.as_dict()}))
+        else:
+            Console().print(summary_table(summary, bridge.storage_url(name), name))
+    if any(summary.error or summary.failed for _, summary in done):
         raise typer.Exit(1)
 
 
@@ -90,20 +94,18 @@ def status_table(status: SyncStatus) -> Table:
     return table
 
 
-def show_status(
-    connection: ConnectionOption = DEFAULT_CONNECTION, as_json: JsonOption = False
-) -> None:
-    """Show the sync status: process, last attempt, authorization, file counts, bytes."""
-    check_connection(connection)
+def show_status(connection: ConnectionOption = None, as_json: JsonOption = False) -> None:
+    """Show the sync status of every connection (or one): process, last attempt,
+    authorization, file counts, bytes. With --json, one JSON object per line."""
     with configuration_errors_exit():
         bridge = ZoomBridge.from_env()
         catalog = bridge.catalog()
-    try:
-        connection_id = bridge.connection_id(catalog)
-        status = read_status(catalog, connection_id, connection)
-    finally:
-        catalog.dispose()
-    if as_json:
-        typer.echo(json.dumps(status.as_dict(), indent=2))
-    else:
-        Console().print(status_table(status))
+        try:
+            statuses = bridge.statuses(catalog, connection)
+        finally:
+            catalog.dispose()
+    for status in statuses:
+        if as_json:
+            typer.echo(json.dumps(status.as_dict()))
+        else:
+            Console().print(status_table(status))
