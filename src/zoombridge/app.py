@@ -22,6 +22,7 @@ from zoombridge.archive.connections import (
     ConnectionConfig,
     check_access,
     connection_names,
+    describe_refusal,
     get_info,
     list_connections,
     load_connection,
@@ -33,7 +34,7 @@ from zoombridge.clock import Clock, SystemClock
 from zoombridge.db import Catalog, open_catalog
 from zoombridge.db.engine import check_database_url
 from zoombridge.db.secrets import KeyRing
-from zoombridge.errors import ConfigurationError, ZoomBridgeError
+from zoombridge.errors import AuthenticationError, ConfigurationError, ZoomBridgeError
 from zoombridge.settings import Settings, ZoomSettings, load_settings
 from zoombridge.storage import Store, check_template, open_store
 from zoombridge.zoom import ZoomClient
@@ -189,6 +190,8 @@ class ZoomBridge:
             clients = self._clients(configs)
             for client in clients:
                 stack.push_async_callback(client.aclose)
+            if not self.catalog_exists():
+                await self._first_contact(configs, clients)
             stores = [self.store(config.name) for config in configs]
             catalog = self.catalog()
             stack.callback(catalog.dispose)
@@ -203,6 +206,22 @@ class ZoomBridge:
             await start_durable(self.settings.effective_database_url(), concurrency=concurrency)
             stack.callback(stop_durable)
             yield runtimes
+
+    async def _first_contact(
+        self, configs: list[ConnectionConfig], clients: list[ZoomClient]
+    ) -> None:
+        """On a fresh installation, credentials and scopes are checked before the catalog and
+        the archive folder exist, so a bad setting leaves nothing behind. Later runs record
+        the authorization in the sync status instead."""
+        for config, client in zip(configs, clients, strict=True):
+            try:
+                await check_access(client, self.clock.now().date())
+            except AuthenticationError as exc:
+                raise ConfigurationError(
+                    f"Zoom connection {config.name!r}: {describe_refusal(exc)}"
+                ) from None
+            except ZoomBridgeError as exc:  # Zoom busy or unreachable: the sync will say so
+                log.info("could not check %s before the first sync: %s", config.name, exc)
 
     def _clients(self, configs: list[ConnectionConfig]) -> list[ZoomClient]:
         for config in configs:

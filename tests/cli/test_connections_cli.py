@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from zoombridge.cli import app
+from zoombridge.cli.emulator import settings_for
 from zoombridge.clock import SystemClock
 from zoombridge.emulator import DEFAULT_CREDENTIALS, build_world, create_app
 from zoombridge.emulator.world import World
@@ -166,3 +167,28 @@ def test_add_without_check_reads_the_secret_from_stdin(home: Path) -> None:
     assert "chmod 600" in " ".join(exposed.output.split())
     assert "other" not in runner.invoke(app, ["connection", "list"]).stdout
     no_secret_in(home, added.output)
+
+
+@pytest.mark.parametrize(
+    ("problem", "message"),
+    [("bad secret", "invalid_client"), ("no recording scope", "lacks scopes: cloud_recording")],
+)
+def test_a_first_sync_with_bad_credentials_or_scopes_writes_nothing(
+    served: tuple[World, str],
+    home: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    problem: str,
+    message: str,
+) -> None:
+    world, base = served
+    for name, value in settings_for(world, base).items():
+        monkeypatch.setenv(name, value)
+    if problem == "bad secret":
+        monkeypatch.setenv("ZOOMBRIDGE_ZOOM__CLIENT_SECRET", "not-the-secret")
+    else:
+        scopes = world.apps[DEFAULT_CREDENTIALS["client_id"]].scopes
+        scopes -= {scope for scope in scopes if "recording" in scope}
+    result = runner.invoke(app, ["sync", "--once"])
+    assert result.exit_code == 2, result.output
+    assert message in " ".join(result.output.split())
+    assert not home.exists()
