@@ -17,10 +17,11 @@ from zoombridge.archive.runtime import ArchiveRuntime, Progress, bind, unbind
 from zoombridge.clock import Clock, SystemClock
 from zoombridge.db import Catalog, open_catalog
 from zoombridge.db.engine import check_database_url
+from zoombridge.db.pacing import DatabasePacer
 from zoombridge.errors import ConfigurationError
 from zoombridge.settings import Settings, load_settings
 from zoombridge.storage import Store, check_template, open_store
-from zoombridge.zoom import ZoomClient
+from zoombridge.zoom import RateBudget, ZoomClient
 
 __all__ = ["DEFAULT_CONNECTION", "ZoomBridge"]
 
@@ -38,6 +39,7 @@ class ZoomBridge:
         self.settings = settings
         self.clock = clock or SystemClock()
         self._transport = transport
+        self._pacer: DatabasePacer | None = None
 
     @classmethod
     def from_env(cls, **kw: object) -> ZoomBridge:
@@ -51,6 +53,9 @@ class ZoomBridge:
             raise ConfigurationError(
                 "Zoom credentials are not configured: set " + ", ".join(missing)
             )
+        budget = RateBudget(
+            zoom.plan, clock=self.clock, shared=self._shared_pacer(), account=zoom.account_id
+        )
         return ZoomClient(
             account_id=zoom.account_id,
             client_id=zoom.client_id,
@@ -62,7 +67,17 @@ class ZoomBridge:
             timeout=zoom.timeout_seconds,
             transport=self._transport,
             clock=self.clock,
+            budget=budget,
         )
+
+    def _shared_pacer(self) -> DatabasePacer | None:
+        """On PostgreSQL several workers share the account's rate budget through the catalog."""
+        url = self.settings.effective_database_url()
+        if not url.startswith(("postgresql", "postgres:")):
+            return None
+        if self._pacer is None:
+            self._pacer = DatabasePacer(url)
+        return self._pacer
 
     def catalog(self) -> Catalog:
         return open_catalog(self.settings.effective_database_url())
@@ -113,3 +128,5 @@ class ZoomBridge:
             unbind(connection_id)
             await zoom.aclose()
             catalog.dispose()
+            if self._pacer is not None:
+                self._pacer.dispose()

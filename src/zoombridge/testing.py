@@ -11,13 +11,21 @@ Fixtures:
 - `zoom_app`       the emulator ASGI app over that world
 - `zoom_transport` an httpx transport into the app (no sockets)
 - `zoom_client`    a ZoomClient on the default emulator credentials
+
+`serve_emulator(world)` runs the emulator on a real loopback socket (uvicorn in a thread) for
+tests that cross TCP or start other processes.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import contextlib
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
 
 import pytest
+import uvicorn
 from starlette.types import ASGIApp
 
 from zoombridge.clock import ManualClock
@@ -31,9 +39,10 @@ from zoombridge.emulator import (
 )
 from zoombridge.zoom import ZoomClient
 
-__all__ = ["make_zoom_client"]
+__all__ = ["make_zoom_client", "serve_emulator"]
 
 EMULATOR_START = DEMO_EPOCH
+STARTUP_SECONDS = 10.0
 
 
 def make_zoom_client(world: World, transport: EmulatorTransport, **kw: object) -> ZoomClient:
@@ -48,6 +57,40 @@ def make_zoom_client(world: World, transport: EmulatorTransport, **kw: object) -
     }
     options.update(kw)
     return ZoomClient(**options)  # type: ignore[arg-type]
+
+
+@contextlib.contextmanager
+def serve_emulator(world: World, wrap: Callable[[ASGIApp], ASGIApp] | None = None) -> Iterator[str]:
+    """The emulator over `world` on 127.0.0.1 (a port the OS picked, bound before the server
+    thread starts); yields its base URL. `wrap` may put middleware (a request log) around it."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    base = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    world.web_base = world.api_url = base
+    app = create_app(world, on_network=True)
+    config = uvicorn.Config(
+        wrap(app) if wrap else app,
+        log_config=None,
+        log_level="critical",
+        access_log=False,
+        ws="none",
+        lifespan="on",
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while not server.started:
+            assert thread.is_alive(), "the emulator stopped while starting"
+            assert time.monotonic() < deadline, "the emulator did not start in time"
+            time.sleep(0.01)
+        yield base
+    finally:
+        server.should_exit = True
+        thread.join(timeout=STARTUP_SECONDS)
+        listener.close()
+    assert not thread.is_alive(), "the emulator did not stop"
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ Two `DatabasePacer`s on one database stand for two worker processes.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,13 +29,13 @@ def anyio_backend() -> str:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'catalog.sqlite'}"
     else:
         url = request.getfixturevalue("postgres_url")
     open_catalog(url).dispose()  # the rate_pacing table, migrated
-    yield url
+    return url
 
 
 @pytest.fixture
@@ -70,7 +71,7 @@ async def test_concurrent_reservations_get_distinct_evenly_spaced_slots(
     assert len(slots) == 12
     # Twelve reservations, no two on one slot, one interval after another (measured here,
     # with this machine's scheduling noise on each).
-    gaps = [later - earlier for earlier, later in zip(slots, slots[1:], strict=False)]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(slots)]
     assert min(gaps) > interval / 2, gaps
     assert slots[-1] - slots[0] == pytest.approx(11 * interval, abs=0.1)
     assert next_at(database_url, "acct:meetings:Medium") == pytest.approx(

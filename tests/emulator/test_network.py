@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import socket
-import threading
-import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -18,13 +15,13 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-import uvicorn
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from zoombridge.clock import ManualClock
-from zoombridge.emulator import DEFAULT_CREDENTIALS, build_world, create_app
+from zoombridge.emulator import DEFAULT_CREDENTIALS, build_world
 from zoombridge.emulator.world import EmuFile, World
 from zoombridge.errors import ReauthorizationNeeded, TransportError
+from zoombridge.testing import serve_emulator
 from zoombridge.zoom import ZoomClient, recordings, users
 from zoombridge.zoom.models import RecordingFile
 from zoombridge.zoom.oauth import AuthorizationCodeFlow, MemoryGrantStore, UserGrant, UserTokens
@@ -32,7 +29,6 @@ from zoombridge.zoom.oauth import AuthorizationCodeFlow, MemoryGrantStore, UserG
 pytestmark = pytest.mark.anyio
 
 REDIRECT = "https://app.example/oauth/callback"
-STARTUP_SECONDS = 10.0
 
 
 @dataclass
@@ -49,41 +45,20 @@ class Served:
 
 @contextlib.contextmanager
 def serve(world: World) -> Iterator[Served]:
-    """uvicorn on 127.0.0.1 (a port the OS picked, bound before the thread starts)."""
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
-    base = f"http://127.0.0.1:{listener.getsockname()[1]}"
-    world.web_base = world.api_url = base
-    app = create_app(world, on_network=True)
-    served = Served(world, base)
+    """The emulator on a loopback socket, with a log of what reached it."""
+    seen: list[tuple[str, str, str | None]] = []
 
-    async def logged(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            headers = dict(scope["headers"])
-            ranged = headers.get(b"range")
-            served.seen.append(
-                (scope["method"], scope["path"], ranged.decode() if ranged else None)
-            )
-        await app(scope, receive, send)
+    def logged(app: ASGIApp) -> ASGIApp:
+        async def log_and_serve(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] == "http":
+                ranged = dict(scope["headers"]).get(b"range")
+                seen.append((scope["method"], scope["path"], ranged.decode() if ranged else None))
+            await app(scope, receive, send)
 
-    config = uvicorn.Config(
-        logged, log_config=None, log_level="critical", access_log=False, ws="none", lifespan="on"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while not server.started:
-            assert thread.is_alive(), "the emulator stopped while starting"
-            assert time.monotonic() < deadline, "the emulator did not start in time"
-            time.sleep(0.01)
-        yield served
-    finally:
-        server.should_exit = True
-        thread.join(timeout=STARTUP_SECONDS)
-        listener.close()
-    assert not thread.is_alive(), "the emulator did not stop"
+        return log_and_serve
+
+    with serve_emulator(world, wrap=logged) as base:
+        yield Served(world, base, seen)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ process sees the same queues. DBOS is one per process.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import socket
@@ -15,9 +16,9 @@ from pathlib import Path
 from dbos import DBOS, DBOSConfig
 from sqlalchemy.engine import make_url
 
-from zoombridge.archive.workflows import FILE_QUEUE
+from zoombridge.archive.workflows import FILE_QUEUE, HOST_QUEUE
 
-__all__ = ["start_durable", "stop_durable", "system_database_url"]
+__all__ = ["drain_durable", "start_durable", "stop_durable", "system_database_url"]
 
 QUEUE_POLL_SECONDS = 0.05
 
@@ -45,9 +46,10 @@ async def start_durable(
     logging.getLogger("dbos").setLevel(log_level)
     DBOS(config=config)
     DBOS.launch()
-    await DBOS.register_queue_async(
-        FILE_QUEUE, worker_concurrency=concurrency, polling_interval_sec=QUEUE_POLL_SECONDS
-    )
+    for queue in (HOST_QUEUE, FILE_QUEUE):
+        await DBOS.register_queue_async(
+            queue, worker_concurrency=concurrency, polling_interval_sec=QUEUE_POLL_SECONDS
+        )
 
 
 def _default_executor_id(catalog_url: str) -> str:
@@ -55,6 +57,15 @@ def _default_executor_id(catalog_url: str) -> str:
     if catalog_url.startswith("sqlite"):
         return "local"
     return os.environ.get("ZOOMBRIDGE_WORKER_ID") or socket.gethostname()
+
+
+async def drain_durable(grace_seconds: int) -> None:
+    """Stop taking work from the queues, then give this process's running workflows (transfers
+    under way, a listing, a sync) up to `grace_seconds` to finish. Whatever is still running
+    then stays PENDING under this executor id: DBOS resumes it when a worker with the same id
+    (ZOOMBRIDGE_WORKER_ID) starts again, and queued work goes on in the other workers."""
+    # DBOS waits with time.sleep: in a thread, so this loop keeps running the workflows.
+    await asyncio.to_thread(DBOS.destroy, workflow_completion_timeout_sec=grace_seconds)
 
 
 def stop_durable() -> None:

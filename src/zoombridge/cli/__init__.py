@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from zoombridge.cli import demo, emulator, emulator_check, sync
+from zoombridge.cli import demo, emulator, emulator_check, sync, worker
 
 __all__ = ["app", "main"]
 
@@ -19,6 +19,7 @@ app.command("demo")(demo.run)
 app.command("sync")(sync.run_sync)
 app.command("status")(sync.show_status)
 app.command("emulator-check")(emulator_check.run)
+app.command("worker", help=worker.HELP)(worker.run_worker)
 
 
 def main() -> None:

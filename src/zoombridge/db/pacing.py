@@ -11,9 +11,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, func, literal_column
+from sqlalchemy import Engine, Float, create_engine, func, literal_column
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.elements import ColumnElement
 
 from zoombridge.db.engine import sqlalchemy_url
@@ -55,7 +56,7 @@ class DatabasePacer:
             self._engine = None
 
     def _reserve(self, key: str, interval_s: float) -> float:
-        now = literal_column(_NOW[self.dialect])
+        now = self._now()
         start = self._greatest(RatePacing.next_at, now)
         statement = (
             self._insert()
@@ -68,7 +69,7 @@ class DatabasePacer:
         return max(0.0, float(wait))
 
     def _hold(self, key: str, seconds: float) -> None:
-        until = literal_column(_NOW[self.dialect]) + seconds
+        until = self._now() + seconds
         statement = (
             self._insert()
             .values(key=key, next_at=until)
@@ -83,7 +84,12 @@ class DatabasePacer:
         dialect = postgresql if self.dialect == "postgresql" else sqlite
         return dialect.insert(RatePacing)
 
-    def _greatest(self, a: ColumnElement[Any], b: ColumnElement[Any]) -> ColumnElement[Any]:
+    def _now(self) -> ColumnElement[float]:
+        return literal_column(_NOW[self.dialect], Float)
+
+    def _greatest(
+        self, a: ColumnElement[float] | InstrumentedAttribute[float], b: ColumnElement[float]
+    ) -> ColumnElement[float]:
         # PostgreSQL's max() is an aggregate; greatest() is its two-argument form.
         if self.dialect == "postgresql":
             return func.greatest(a, b)
