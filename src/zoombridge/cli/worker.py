@@ -53,13 +53,15 @@ def run_worker(
     ] = 10,
 ) -> None:
     """Run an archive worker until SIGTERM or Ctrl-C (see HELP)."""
-    _configure_logging()
+    handler = _log_to_stderr()
     try:
         bridge = ZoomBridge.from_env()
         asyncio.run(_work(bridge, grace_seconds))
     except ConfigurationError as exc:
         err.print(f"[red]configuration:[/red] {exc}")
         raise typer.Exit(2) from None
+    finally:
+        logging.getLogger("zoombridge").removeHandler(handler)
 
 
 async def _work(bridge: ZoomBridge, grace_seconds: int) -> None:
@@ -87,9 +89,11 @@ def _where(bridge: ZoomBridge) -> str:
     return "PostgreSQL" if url.startswith("postgres") else "SQLite (this worker alone)"
 
 
-def _configure_logging() -> None:
+def _log_to_stderr() -> logging.Handler:
+    """One line per event on stderr (the rounds, the start and the stop) while the worker runs."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger("zoombridge")
     root.addHandler(handler)
     root.setLevel(logging.INFO)
+    return handler
