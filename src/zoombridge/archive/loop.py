@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -41,20 +41,25 @@ def slot_of(epoch_seconds: float, poll_seconds: float) -> int:
     return math.floor(epoch_seconds / poll_seconds)
 
 
-async def keep_syncing(rt: ArchiveRuntime, stop: asyncio.Event) -> list[Round]:
-    """Sync once per slot until `stop` is set; returns the rounds it ran.
+async def keep_syncing(
+    rt: ArchiveRuntime, stop: asyncio.Event, on_round: Callable[[Round], None] | None = None
+) -> int:
+    """Sync once per slot until `stop` is set; returns how many rounds ran, and tells
+    `on_round` about each (a worker runs for months: nothing is kept here).
 
     Setting `stop` ends the wait for the current round at once: the sync itself is durable
     and goes on in DBOS (here until the process stops, later on recovery or in another worker's
     next round)."""
-    rounds: list[Round] = []
+    rounds = 0
     poll = rt.settings.poll_seconds
     while not stop.is_set():
         slot = slot_of(rt.clock.now().timestamp(), poll)
         done = await _until_stopped(_one_round(rt, slot), stop)
         if done is None:
             break
-        rounds.append(done)
+        rounds += 1
+        if on_round is not None:
+            on_round(done)
         next_start = (slot_of(rt.clock.now().timestamp(), poll) + 1) * poll
         await _until_stopped(rt.clock.sleep(next_start - rt.clock.now().timestamp()), stop)
     return rounds

@@ -71,15 +71,13 @@ async def _work(bridge: ZoomBridge, grace_seconds: int) -> None:
         loop.add_signal_handler(signum, stop.set)
     async with bridge.archive() as runtime:
         log.info(
-            "worker started on %s; syncing %s every %.0f s",
+            "worker started on %s; syncing %s every %g s",
             _where(bridge),
             runtime.name,
             bridge.settings.archive.poll_seconds,
         )
         rounds = await keep_syncing(runtime, stop)
-        log.info(
-            "stopping after %d rounds; transfers under way get %d s", len(rounds), grace_seconds
-        )
+        log.info("stopping after %d rounds; transfers under way get %d s", rounds, grace_seconds)
         await drain_durable(grace_seconds)
     log.info("worker stopped")
 
