@@ -33,11 +33,12 @@ from zoombridge.archive.service import SyncStatus, read_status
 from zoombridge.clock import Clock, SystemClock
 from zoombridge.db import Catalog, open_catalog
 from zoombridge.db.engine import check_database_url
+from zoombridge.db.pacing import DatabasePacer
 from zoombridge.db.secrets import KeyRing
 from zoombridge.errors import AuthenticationError, ConfigurationError, ZoomBridgeError
 from zoombridge.settings import Settings, ZoomSettings, load_settings
 from zoombridge.storage import Store, check_template, open_store
-from zoombridge.zoom import ZoomClient
+from zoombridge.zoom import RateBudget, ZoomClient
 
 __all__ = ["DEFAULT_CONNECTION", "ZoomBridge"]
 
@@ -55,6 +56,7 @@ class ZoomBridge:
         self.settings = settings
         self.clock = clock or SystemClock()
         self._transport = transport
+        self._pacer: DatabasePacer | None = None
 
     @classmethod
     def from_env(cls, **kw: object) -> ZoomBridge:
@@ -71,6 +73,9 @@ class ZoomBridge:
                 + ", ".join(missing)
                 + " (or register a connection: zoombridge connection add --help)"
             )
+        budget = RateBudget(
+            zoom.plan, clock=self.clock, shared=self._shared_pacer(), account=zoom.account_id
+        )
         return ZoomClient(
             account_id=zoom.account_id,
             client_id=zoom.client_id,
@@ -82,7 +87,22 @@ class ZoomBridge:
             timeout=zoom.timeout_seconds,
             transport=self._transport,
             clock=self.clock,
+            budget=budget,
         )
+
+    def _shared_pacer(self) -> DatabasePacer | None:
+        """On PostgreSQL several workers share the account's rate budget through the catalog."""
+        url = self.settings.effective_database_url()
+        if not url.startswith(("postgresql", "postgres:")):
+            return None
+        if self._pacer is None:
+            self._pacer = DatabasePacer(url)
+        return self._pacer
+
+    def _dispose_pacer(self) -> None:
+        if self._pacer is not None:
+            self._pacer.dispose()
+            self._pacer = None
 
     def catalog(self) -> Catalog:
         return open_catalog(self.settings.effective_database_url())
@@ -205,6 +225,7 @@ class ZoomBridge:
             concurrency = max(config.archive.concurrency for config in configs)
             await start_durable(self.settings.effective_database_url(), concurrency=concurrency)
             stack.callback(stop_durable)
+            stack.callback(self._dispose_pacer)
             yield runtimes
 
     async def _first_contact(

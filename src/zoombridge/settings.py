@@ -16,6 +16,8 @@
     ZOOMBRIDGE_ARCHIVE__USERS=a@x.org,b@x.org   only these hosts (default: every user)
     ZOOMBRIDGE_ARCHIVE__KEY_TEMPLATE=...    folder of each recorded instance (see storage.keys)
     ZOOMBRIDGE_ARCHIVE__CONCURRENCY=4       file transfers at once, per worker
+    ZOOMBRIDGE_ARCHIVE__POLL_SECONDS=60     `zoombridge worker` syncs once per this many seconds
+    ZOOMBRIDGE_WORKER_ID=...               a worker's stable id on PostgreSQL (default: host name)
     ZOOMBRIDGE_ARCHIVE__DELETE_FROM_ZOOM=false  after verified archiving, remove from Zoom
     ZOOMBRIDGE_ARCHIVE__DELETE_GRACE_DAYS=7     ... this many days after archiving
     ZOOMBRIDGE_ARCHIVE__DELETE_ACTION=trash     trash (recoverable 30 days) | delete (permanent)

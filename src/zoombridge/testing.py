@@ -12,20 +12,15 @@ Fixtures:
 - `zoom_transport` an httpx transport into the app (no sockets)
 - `zoom_client`    a ZoomClient on the default emulator credentials
 
-and `serve_asgi(app)`: the emulator (or any ASGI app) on a real loopback socket, for code that
-must cross TCP (a forward proxy, a subprocess, the CLI).
+and `serve_in_thread(world)` / `serve_asgi(app)`: the emulator (or any ASGI app) on a real
+loopback socket, for code that must cross TCP (a forward proxy, a subprocess, the CLI).
 """
 
 from __future__ import annotations
 
-import contextlib
-import socket
-import threading
-import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
-import uvicorn
 from starlette.types import ASGIApp
 
 from zoombridge.clock import ManualClock
@@ -37,37 +32,12 @@ from zoombridge.emulator import (
     build_world,
     create_app,
 )
+from zoombridge.emulator.served import serve_asgi, serve_in_thread
 from zoombridge.zoom import ZoomClient
 
-__all__ = ["make_zoom_client", "serve_asgi"]
+__all__ = ["make_zoom_client", "serve_asgi", "serve_in_thread"]
 
 EMULATOR_START = DEMO_EPOCH
-STARTUP_SECONDS = 10.0
-
-
-@contextlib.contextmanager
-def serve_asgi(app: ASGIApp) -> Iterator[str]:
-    """Serve `app` with uvicorn on 127.0.0.1 in a thread; yields its base URL."""
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
-    base = f"http://127.0.0.1:{listener.getsockname()[1]}"
-    config = uvicorn.Config(
-        app, log_config=None, log_level="critical", access_log=False, ws="none", lifespan="on"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError(f"the server on {base} did not start")
-            time.sleep(0.01)
-        yield base
-    finally:
-        server.should_exit = True
-        thread.join(timeout=STARTUP_SECONDS)
-        listener.close()
 
 
 def make_zoom_client(world: World, transport: EmulatorTransport, **kw: object) -> ZoomClient:

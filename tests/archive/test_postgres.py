@@ -1,17 +1,11 @@
 """The catalog and DBOS on PostgreSQL: the same backfill as on SQLite, on a real server.
 
-The test creates its own database on 127.0.0.1:5432 and drops it afterwards. Without a
-server it is skipped on a developer's machine, and fails in CI (CI=true), where a missing
-service must never pass silently.
+The test gets its own database from the `postgres_url` fixture (tests/conftest.py): skipped
+without a server on a developer's machine, failed in CI (CI=true).
 """
 
 from __future__ import annotations
 
-import os
-import secrets
-from collections.abc import Iterator
-
-import psycopg
 import pytest
 from archive_helpers import MakeBridge, served_files, sync
 from sqlalchemy import select
@@ -21,25 +15,6 @@ from zoombridge.db.models import RecordingFileRow
 from zoombridge.emulator.world import World
 
 pytestmark = pytest.mark.anyio
-
-SERVER = "postgresql://postgres@127.0.0.1:5432"
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    name = f"zb_test_{secrets.token_hex(4)}"
-    try:
-        admin = psycopg.connect(f"{SERVER}/postgres", autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL is required in CI and is not reachable: {exc}")
-        pytest.skip(f"no PostgreSQL on 127.0.0.1:5432 ({exc})")
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            yield f"{SERVER}/{name}"
-        finally:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def test_backfill_on_postgresql(

@@ -14,6 +14,7 @@ from zoombridge.app import ZoomBridge
 from zoombridge.archive.service import sync_once
 from zoombridge.cli import app
 from zoombridge.clock import ManualClock
+from zoombridge.db import open_catalog
 from zoombridge.emulator import DEFAULT_CREDENTIALS, DEMO_EPOCH, build_world, create_app
 from zoombridge.emulator.transport import EmulatorTransport
 from zoombridge.settings import Settings
@@ -99,7 +100,13 @@ def test_verify_refuses_a_home_without_an_archive_and_creates_nothing(
     assert not home.exists()
 
 
-def test_verify_refuses_an_unknown_connection() -> None:
+def test_verify_refuses_an_unknown_connection(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    open_catalog(f"sqlite:///{home / 'zoombridge.sqlite'}").dispose()
+    monkeypatch.setenv("ZOOMBRIDGE_HOME", str(home))
     result = runner.invoke(app, ["archive", "verify", "--connection", "other"])
     assert result.exit_code == 2
-    assert "no connection named 'other'" in result.output
+    assert "no connection named 'other'" in " ".join(result.output.split())

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from zoombridge.db import Catalog
 from zoombridge.db.models import Connection, FileState, Meeting, RecordingFileRow, SyncState
@@ -67,6 +68,13 @@ def file_identity(meeting_uuid: str, file: RecordingFile) -> str:
 
 def ensure_connection(catalog: Catalog, name: str, account_id: str, now: datetime) -> int:
     """The connection's id, creating its row and sync state on first use."""
+    try:
+        return _ensure_connection(catalog, name, account_id, now)
+    except IntegrityError:  # another worker, starting at the same moment, created it first
+        return _ensure_connection(catalog, name, account_id, now)
+
+
+def _ensure_connection(catalog: Catalog, name: str, account_id: str, now: datetime) -> int:
     with catalog.session() as session, session.begin():
         found = session.scalar(select(Connection).where(Connection.name == name))
         if found is None:

@@ -7,6 +7,7 @@ process sees the same queues. DBOS is one per process.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import socket
@@ -17,9 +18,9 @@ from dbos import DBOS, DBOSConfig
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
-from zoombridge.archive.workflows import FILE_QUEUE
+from zoombridge.archive.workflows import FILE_QUEUE, HOST_QUEUE
 
-__all__ = ["start_durable", "stop_durable", "system_database_url"]
+__all__ = ["drain_durable", "start_durable", "stop_durable", "system_database_url"]
 
 QUEUE_POLL_SECONDS = 0.05
 # Workflows dequeued per transfer slot: the next file is already started (checkpointed,
@@ -56,6 +57,9 @@ async def start_durable(
     DBOS(config=config)
     DBOS.launch()
     await DBOS.register_queue_async(
+        HOST_QUEUE, worker_concurrency=concurrency, polling_interval_sec=QUEUE_POLL_SECONDS
+    )
+    await DBOS.register_queue_async(
         FILE_QUEUE,
         worker_concurrency=concurrency * DEQUEUE_AHEAD,
         polling_interval_sec=QUEUE_POLL_SECONDS,
@@ -85,6 +89,15 @@ def _default_executor_id(catalog_url: str) -> str:
     if catalog_url.startswith("sqlite"):
         return "local"
     return os.environ.get("ZOOMBRIDGE_WORKER_ID") or socket.gethostname()
+
+
+async def drain_durable(grace_seconds: int) -> None:
+    """Stop taking work from the queues, then give this process's running workflows (transfers
+    under way, a listing, a sync) up to `grace_seconds` to finish. Whatever is still running
+    then stays PENDING under this executor id: DBOS resumes it when a worker with the same id
+    (ZOOMBRIDGE_WORKER_ID) starts again, and queued work goes on in the other workers."""
+    # DBOS waits with time.sleep: in a thread, so this loop keeps running the workflows.
+    await asyncio.to_thread(DBOS.destroy, workflow_completion_timeout_sec=grace_seconds)
 
 
 def stop_durable() -> None:

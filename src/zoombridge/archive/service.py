@@ -1,7 +1,8 @@
 """Running a sync and reading its status: what the CLI and the portal call.
 
-`sync_once` resumes the connection's unfinished sync if a crash left one (DBOS recovered it at
-launch), or starts a new one, waits for it, and turns its result into a summary. The sync
+`sync_once` joins the connection's unfinished sync if there is one (a crashed one DBOS
+recovered at launch, or one another worker runs), or starts a new one, waits for it, and turns
+its result into a summary; the worker's loop (`archive.loop`) calls it once per time slot. The sync
 status (VIDIZMO's: process, last attempt, fetched till, authorization, counts, bytes) lives in
 the catalog so any process can show it.
 """
@@ -22,9 +23,19 @@ from zoombridge.archive.workflows import sync_connection
 from zoombridge.db import Catalog, FileState
 from zoombridge.db.models import MEETING_FILES, Meeting, RecordingFileRow, SyncState
 
-__all__ = ["SyncStatus", "SyncSummary", "read_status", "sync_once"]
+__all__ = [
+    "SyncStatus",
+    "SyncSummary",
+    "read_status",
+    "record_failure",
+    "start_or_join",
+    "sync_once",
+    "sync_workflow_id",
+]
 
 UNFINISHED = ["PENDING", "ENQUEUED"]
+SYNC_PREFIX = "zb-sync:"
+SyncHandle = WorkflowHandleAsync[dict[str, Any]]
 
 
 @dataclass
@@ -49,23 +60,34 @@ class SyncSummary:
         return asdict(self)
 
 
-async def sync_once(rt: ArchiveRuntime) -> SyncSummary:
-    """One complete sync of the connection; returns what it did."""
+def sync_workflow_id(connection_id: int, tag: str) -> str:
+    return f"{SYNC_PREFIX}{connection_id}:{tag}"
+
+
+async def start_or_join(rt: ArchiveRuntime, workflow_id: str) -> SyncHandle:
+    """The connection's sync to wait for: one already unfinished (a crashed one DBOS recovered
+    at launch, or one another worker runs), else `workflow_id`, started here unless another
+    worker started that id first, in which case DBOS hands back that one instead of a copy."""
+    prefix = sync_workflow_id(rt.connection_id, "")
+    unfinished = await DBOS.list_workflows_async(workflow_id_prefix=prefix, status=UNFINISHED)
+    if unfinished:
+        return await DBOS.retrieve_workflow_async(unfinished[0].workflow_id)
+    with SetWorkflowID(workflow_id):
+        return await DBOS.start_workflow_async(sync_connection, rt.connection_id)
+
+
+async def sync_once(rt: ArchiveRuntime, workflow_id: str | None = None) -> SyncSummary:
+    """One complete sync of the connection (started, or joined: see `start_or_join`); returns
+    what it did. Without `workflow_id` a new sync is named after the time it starts."""
     started = time.monotonic()
     calls_before, limited_before = rt.zoom.stats.api_calls, rt.zoom.stats.rate_limited
     _set_state(rt.catalog, rt.connection_id, process="running", last_attempt_at=rt.clock.now())
-    prefix = f"zb-sync:{rt.connection_id}:"
-    unfinished = await DBOS.list_workflows_async(workflow_id_prefix=prefix, status=UNFINISHED)
-    handle: WorkflowHandleAsync[dict[str, Any]]
-    if unfinished:
-        handle = await DBOS.retrieve_workflow_async(unfinished[0].workflow_id)
-    else:
-        with SetWorkflowID(prefix + rt.clock.now().isoformat()):
-            handle = await DBOS.start_workflow_async(sync_connection, rt.connection_id)
+    wanted = workflow_id or sync_workflow_id(rt.connection_id, rt.clock.now().isoformat())
+    handle = await start_or_join(rt, wanted)
     try:
         result: dict[str, Any] = await handle.get_result()
     except Exception as exc:
-        _set_state(rt.catalog, rt.connection_id, process="failed", error=str(exc))
+        record_failure(rt, exc)
         raise
     summary = _summary(result, rt.catalog, rt.connection_id)
     summary.api_calls = rt.zoom.stats.api_calls - calls_before
@@ -85,6 +107,11 @@ async def sync_once(rt: ArchiveRuntime) -> SyncSummary:
         auth_detail=result.get("auth_detail"),
     )
     return summary
+
+
+def record_failure(rt: ArchiveRuntime, exc: BaseException) -> None:
+    """A sync that ended in an exception: the status says so, with the error."""
+    _set_state(rt.catalog, rt.connection_id, process="failed", error=str(exc) or repr(exc))
 
 
 def _summary(result: dict[str, Any], catalog: Catalog, connection_id: int) -> SyncSummary:

@@ -4,7 +4,8 @@ A sync lists hosts and their recordings (each host's listing one checkpointed st
 enqueues one `archive_file` workflow per file that needs work, with the workflow id
 `zb-file:<connection>:<file id>#<attempt>`: enqueueing the same file twice (a second sync, a
 crashed sync resumed, another worker) finds the existing workflow instead of starting a copy.
-Transfers run from a DBOS queue, so several worker processes on PostgreSQL share them.
+Host listings and transfers run from DBOS queues, so several worker processes on PostgreSQL
+share them (each listing as its own workflow, `zb-host:<sync id>:<user id>`).
 
 Steps return plain dicts: they are checkpointed, and errors travel as messages (zoombridge's
 exceptions carry keyword state that does not survive serialization).
@@ -12,13 +13,14 @@ exceptions carry keyword state that does not survive serialization).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from dbos import DBOS, SetWorkflowID, WorkflowHandleAsync
+from dbos import DBOS, Queue, SetWorkflowID, WorkflowHandleAsync
 
 from zoombridge.archive import catalog as cat
 from zoombridge.archive.deletion import delete_archived_instances
@@ -39,7 +41,9 @@ from zoombridge.errors import (
 
 __all__ = [
     "FILE_QUEUE",
+    "HOST_QUEUE",
     "archive_file",
+    "discover_host_workflow",
     "enqueue_transfers",
     "file_workflow_id",
     "sync_connection",
@@ -49,6 +53,7 @@ __all__ = [
 log = logging.getLogger("zoombridge.archive")
 
 FILE_QUEUE = "zoombridge-files"
+HOST_QUEUE = "zoombridge-hosts"
 LISTING_ATTEMPTS = 6
 RESULT_POLL_SECONDS = 0.2
 T = TypeVar("T")
@@ -210,13 +215,7 @@ async def sync_connection(connection_id: int) -> dict[str, Any]:
     auth = {"auth": planned["auth"], "auth_detail": planned["auth_detail"]}
     if planned["error"]:
         return {"error": planned["error"], "instances": 0, "results": [], **auth}
-    errors: list[str] = []
-    instances = 0
-    for plan in planned["plans"]:
-        found = await discover_step(connection_id, plan)
-        instances += found["instances"]
-        if found["error"]:
-            errors.append(f"{plan['email']}: {found['error']}")
+    instances, errors = await _run_discovery(connection_id, planned["plans"])
     tasks = await tasks_step(connection_id)
     runtime(connection_id).progress.discovered(
         len(tasks), sum(task["file_size"] or 0 for task in tasks)
@@ -237,6 +236,42 @@ async def delete_step(connection_id: int) -> dict[str, Any]:
     return (await delete_archived_instances(runtime(connection_id))).as_dict()
 
 
+@DBOS.workflow()
+async def discover_host_workflow(connection_id: int, plan: dict[str, str]) -> dict[str, Any]:
+    """One host's listing, from the host queue: with several workers, hosts are listed on all
+    of them at once, within the account's shared rate budget."""
+    return await discover_step(connection_id, plan)
+
+
+async def _run_discovery(connection_id: int, plans: list[dict[str, str]]) -> tuple[int, list[str]]:
+    """List every host through the host queue; the instances found and each host's error."""
+    queue = await _queue(HOST_QUEUE)
+    handles = []
+    for plan in plans:
+        # Derived from the sync's id: a resumed sync finds its hosts' listings, not new ones.
+        # (Not under the sync's "zb-sync:" prefix, where unfinished syncs are looked for.)
+        with SetWorkflowID(f"zb-host:{DBOS.workflow_id}:{plan['user_id']}"):
+            handles.append(await queue.enqueue_async(discover_host_workflow, connection_id, plan))
+    outcomes = await asyncio.gather(
+        *(handle.get_result() for handle in handles), return_exceptions=True
+    )
+    instances, errors = 0, []
+    for plan, outcome in zip(plans, outcomes, strict=True):
+        if isinstance(outcome, BaseException):
+            outcome = {"instances": 0, "error": f"listing workflow failed: {outcome!r}"}
+        instances += outcome["instances"]
+        if outcome["error"]:
+            errors.append(f"{plan['email']}: {outcome['error']}")
+    return instances, errors
+
+
+async def _queue(name: str) -> Queue:
+    queue = await DBOS.retrieve_queue_async(name)
+    if queue is None:
+        raise RuntimeError(f"the DBOS queue {name} is not registered in this process")
+    return queue
+
+
 async def _run_transfers(connection_id: int, tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
     handles = await enqueue_transfers(connection_id, tasks)
     return await transfer_results(connection_id, tasks, handles)
@@ -246,9 +281,7 @@ async def enqueue_transfers(
     connection_id: int, tasks: list[dict[str, Any]]
 ) -> list[WorkflowHandleAsync[dict[str, Any]]]:
     """Queue one `archive_file` workflow per task; a file already queued is found, not copied."""
-    queue = await DBOS.retrieve_queue_async(FILE_QUEUE)
-    if queue is None:
-        raise RuntimeError(f"the DBOS queue {FILE_QUEUE} is not registered in this process")
+    queue = await _queue(FILE_QUEUE)
     handles = []
     for task_data in tasks:
         workflow_id = file_workflow_id(connection_id, cat.FileTask(**task_data))

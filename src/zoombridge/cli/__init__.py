@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import typer
 
-from zoombridge.cli import archive, connections, demo, emulator, emulator_check, serve, sync
+from zoombridge.cli import (
+    archive,
+    connections,
+    demo,
+    emulator,
+    emulator_check,
+    serve,
+    sync,
+    worker,
+)
 
 __all__ = ["app", "main"]
 
@@ -22,6 +31,7 @@ app.command("serve")(serve.serve)
 app.command("emulator-check")(emulator_check.run)
 app.add_typer(archive.archive, name="archive")
 app.add_typer(connections.connection_app, name="connection")
+app.command("worker", help=worker.HELP)(worker.run_worker)
 
 
 def main() -> None:

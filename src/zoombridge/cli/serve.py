@@ -7,7 +7,6 @@ Webhooks start archive work at once; a full sync every `ZOOMBRIDGE_ARCHIVE__POLL
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import signal
 import threading
@@ -19,9 +18,9 @@ from rich.console import Console
 
 from zoombridge.app import DEFAULT_CONNECTION, ZoomBridge
 from zoombridge.archive.live import InboxApplier
+from zoombridge.archive.loop import keep_syncing
 from zoombridge.archive.runtime import ArchiveRuntime
-from zoombridge.archive.service import sync_once
-from zoombridge.errors import ConfigurationError, ZoomBridgeError
+from zoombridge.errors import ConfigurationError
 from zoombridge.web.service import service_app
 from zoombridge.web.webhooks import WebhookTarget
 
@@ -29,17 +28,6 @@ __all__ = ["run_service", "serve"]
 
 log = logging.getLogger("zoombridge.serve")
 err = Console(stderr=True)
-
-
-async def _poll(rt: ArchiveRuntime, stop: asyncio.Event, seconds: float) -> None:
-    while not stop.is_set():
-        try:
-            summary = await sync_once(rt)
-            log.info("sync: %d files verified, %d failed", summary.verified, summary.failed)
-        except ZoomBridgeError as exc:  # recorded in the sync status; the next round retries
-            log.warning("sync failed: %s", exc)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=seconds)
 
 
 async def _exit_when(stop: asyncio.Event, server: uvicorn.Server) -> None:
@@ -58,20 +46,23 @@ def _stop_on_signals(stop: asyncio.Event) -> None:
 
 
 async def run_service(bridge: ZoomBridge, host: str, port: int, stop: asyncio.Event) -> None:
-    """Serve until `stop` is set (or the server is told to exit)."""
-    secret = bridge.settings.zoom.webhook_secret.get_secret_value()
-    async with bridge.archive() as rt:
-        applier = InboxApplier(rt)
-        target = WebhookTarget(rt.connection_id, secret, rt.catalog, rt.clock, applier.notify)
-        app = service_app({DEFAULT_CONNECTION: target}, DEFAULT_CONNECTION, lambda: True)
+    """Serve every enabled connection until `stop` is set (or the server is told to exit)."""
+    async with bridge.archives() as runtimes:
+        appliers = [InboxApplier(rt) for rt in runtimes]
+        targets = {
+            rt.name: WebhookTarget(
+                rt.connection_id, _webhook_secret(bridge, rt), rt.catalog, rt.clock, ap.notify
+            )
+            for rt, ap in zip(runtimes, appliers, strict=True)
+        }
+        app = service_app(targets, DEFAULT_CONNECTION, lambda: True)
         config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
         server = uvicorn.Server(config)
         _stop_on_signals(stop)
-        background = [
-            asyncio.create_task(applier.run(stop)),
-            asyncio.create_task(_poll(rt, stop, bridge.settings.archive.poll_seconds)),
-            asyncio.create_task(_exit_when(stop, server)),
-        ]
+        background: list[asyncio.Task[object]] = [asyncio.create_task(_exit_when(stop, server))]
+        for rt, applier in zip(runtimes, appliers, strict=True):
+            background.append(asyncio.create_task(applier.run(stop)))
+            background.append(asyncio.create_task(keep_syncing(rt, stop)))
         try:
             await server.serve()
         finally:
@@ -79,11 +70,19 @@ async def run_service(bridge: ZoomBridge, host: str, port: int, stop: asyncio.Ev
             await asyncio.gather(*background, return_exceptions=True)
 
 
+def _webhook_secret(bridge: ZoomBridge, rt: ArchiveRuntime) -> str:
+    """The secret token Zoom signs this connection's events with ("" refuses them all)."""
+    if rt.name == DEFAULT_CONNECTION:
+        return bridge.settings.zoom.webhook_secret.get_secret_value()
+    return bridge.connection(rt.catalog, rt.name).zoom.webhook_secret.get_secret_value()
+
+
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
 ) -> None:
-    """Run the service: Zoom webhooks at /webhooks/zoom, archive workers, a sync every minute."""
+    """Run the service: Zoom webhooks at /webhooks/zoom (/webhooks/zoom/NAME for a registered
+    connection), archive workers, a sync of every connection every minute."""
     try:
         bridge = ZoomBridge.from_env()
         if not bridge.settings.zoom.webhook_secret.get_secret_value():

@@ -1,11 +1,11 @@
-"""The emulator on a real loopback socket, served by uvicorn in a thread.
+"""The emulator (or any ASGI app) on a real loopback socket, served by uvicorn in a thread.
 
 For tests and benchmarks whose zoombridge side runs in other processes (workers, a killed
 sync, the service) while the world must live on: the socket is bound before the thread
 starts, so the address is known and nothing races for the port.
 
     with serve_in_thread(world, webhook_url=..., webhook_secret=...) as served:
-        env = settings_for(...served.base...)
+        env = settings_for(world, served.base)
 """
 
 from __future__ import annotations
@@ -14,16 +14,16 @@ import contextlib
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import uvicorn
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from zoombridge.emulator.app import create_app
 from zoombridge.emulator.world import World
 
-__all__ = ["Served", "serve_in_thread"]
+__all__ = ["Served", "serve_asgi", "serve_in_thread"]
 
 STARTUP_SECONDS = 10.0
 
@@ -41,16 +41,44 @@ class Served:
 
 
 @contextlib.contextmanager
-def serve_in_thread(
-    world: World, *, webhook_url: str | None = None, webhook_secret: str = ""
-) -> Iterator[Served]:
-    """uvicorn on 127.0.0.1, on a port the OS picked; the world's URLs point at it."""
+def serve_asgi(app: ASGIApp) -> Iterator[str]:
+    """Serve `app` with uvicorn on 127.0.0.1, on a port the OS picked; yields its base URL."""
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
     base = f"http://127.0.0.1:{listener.getsockname()[1]}"
-    world.web_base = world.api_url = base
+    config = uvicorn.Config(
+        app, log_config=None, log_level="critical", access_log=False, ws="none", lifespan="on"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"the server on {base} did not start")
+            time.sleep(0.01)
+        yield base
+    finally:
+        server.should_exit = True
+        thread.join(timeout=STARTUP_SECONDS)
+        listener.close()
+    if thread.is_alive():
+        raise RuntimeError(f"the server on {base} did not stop")
+
+
+@contextlib.contextmanager
+def serve_in_thread(
+    world: World,
+    *,
+    webhook_url: str | None = None,
+    webhook_secret: str = "",
+    wrap: Callable[[ASGIApp], ASGIApp] | None = None,
+) -> Iterator[Served]:
+    """The emulator over `world` on a loopback socket; the world's URLs point at it. `wrap`
+    may put a middleware (a request log, say) around the app."""
     app = create_app(world, webhook_url=webhook_url, webhook_secret=webhook_secret, on_network=True)
-    served = Served(world, base)
+    served = Served(world, "")
 
     async def logged(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -60,24 +88,6 @@ def serve_in_thread(
             )
         await app(scope, receive, send)
 
-    config = uvicorn.Config(
-        logged, log_config=None, log_level="critical", access_log=False, ws="none", lifespan="on"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while not server.started:
-            if not thread.is_alive():
-                raise RuntimeError("the emulator stopped while starting")
-            if time.monotonic() > deadline:
-                raise RuntimeError("the emulator did not start in time")
-            time.sleep(0.01)
+    with serve_asgi(wrap(logged) if wrap else logged) as base:
+        served.base = world.web_base = world.api_url = base
         yield served
-    finally:
-        server.should_exit = True
-        thread.join(timeout=STARTUP_SECONDS)
-        listener.close()
-    if thread.is_alive():
-        raise RuntimeError("the emulator did not stop")

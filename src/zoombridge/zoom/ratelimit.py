@@ -5,6 +5,10 @@ table. Heavy and Resource-intensive calls also share a daily cap, and every host
 update at most 100 meetings/webinars per UTC day. `RateBudget` paces each category to a little
 under Zoom's rate, counts the daily quotas, and pauses a category until 00:00 UTC when Zoom says
 a daily quota is spent. Share one `RateBudget` between clients on the same account.
+
+Several processes (workers on one or many machines) share one account's budget through a
+`SharedPacer`: each call also reserves the account-wide next slot of its category there, and a
+429 seen by one process holds the category for all of them.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Literal, Protocol
 
 from zoombridge.clock import Clock, SystemClock, next_utc_midnight
 from zoombridge.errors import DailyLimitReached, HostDailyLimitReached
@@ -26,6 +30,7 @@ __all__ = [
     "Family",
     "Plan",
     "RateBudget",
+    "SharedPacer",
     "Slot",
     "daily_resume",
     "parse_retry_after",
@@ -76,6 +81,25 @@ DAILY: dict[Family, dict[Plan, dict[tuple[Category, ...], int]]] = {
 }
 
 HOST_WRITES_PER_DAY = 100
+
+# Across processes the send-time causality check of `_Pacer` cannot see the other senders, so
+# the shared spacing keeps more room for their scheduling and network jitter.
+SHARED_SAFETY = 0.9
+
+
+class SharedPacer(Protocol):
+    """An account-wide next-slot clock shared by every process (see `zoombridge.db.pacing`).
+
+    Times are seconds measured on the pacer's own clock, so that the clocks of several machines
+    never have to agree."""
+
+    async def reserve(self, key: str, interval_s: float) -> float:
+        """Take the next slot for `key`, pushing it `interval_s` on; the seconds to wait for it."""
+        ...
+
+    async def hold(self, key: str, seconds: float) -> None:
+        """Nobody sends on `key` for the next `seconds` (a 429's Retry-After)."""
+        ...
 
 
 def parse_retry_after(value: str | None, now: datetime) -> datetime | None:
@@ -180,12 +204,25 @@ class RateBudget:
     and Zoom never turns into a 429.
     """
 
-    def __init__(self, plan: Plan = "pro", *, clock: Clock | None = None, safety: float = 0.95):
+    def __init__(
+        self,
+        plan: Plan = "pro",
+        *,
+        clock: Clock | None = None,
+        safety: float = 0.95,
+        shared: SharedPacer | None = None,
+        account: str = "",
+    ):
         if not 0 < safety <= 1:
             raise ValueError("safety must be in (0, 1]")
+        if shared is not None and not account:
+            raise ValueError("a shared pacer needs the account id its slots belong to")
         self.plan: Plan = plan
         self._clock = clock or SystemClock()
         self._safety = safety
+        self.shared = shared
+        self._account = account
+        self._shared_holds: dict[tuple[Family, Category], float] = {}
         self._pacers: dict[tuple[Family, Category], _Pacer] = {}
         self._days = _DayCounter()
         self._paused: dict[tuple[Family, Category], tuple[datetime, str]] = {}
@@ -202,6 +239,8 @@ class RateBudget:
         """
         self._check_paused(family, category)
         self._count_daily(family, category)
+        if self.shared is not None:
+            await self._share_hold(family, category)
         pacer = self._pacer(family, category)
         planned = pacer.reserve(self._clock.monotonic())
         if planned > 0:
@@ -209,7 +248,27 @@ class RateBudget:
         # Judged now, by real times: a plan made before a stall may be stale.
         while (wait := pacer.window_wait(self._clock.monotonic())) > 0:
             await self._clock.sleep(wait)
+        if self.shared is not None:
+            await self._acquire_shared(family, category, pacer)
         return pacer.record(self._clock.monotonic())
+
+    def _shared_key(self, family: Family, category: Category) -> str:
+        return f"{self._account}:{family}:{category.value}"
+
+    async def _share_hold(self, family: Family, category: Category) -> None:
+        """Pass a 429's hold from `hold` (which cannot wait) on to the other processes."""
+        assert self.shared is not None
+        until = self._shared_holds.pop((family, category), None)
+        if until is not None and (left := until - self._clock.monotonic()) > 0:
+            await self.shared.hold(self._shared_key(family, category), left)
+
+    async def _acquire_shared(self, family: Family, category: Category, pacer: _Pacer) -> None:
+        """The account-wide slot, after the local one (which keeps this process's share even)."""
+        assert self.shared is not None
+        interval = pacer.spacing * self._safety / min(self._safety, SHARED_SAFETY)
+        wait = await self.shared.reserve(self._shared_key(family, category), interval)
+        if wait > 0:
+            await self._clock.sleep(wait)
 
     def done(self, slot: Slot) -> None:
         """The call's answer arrived (or it failed): Zoom counted it no later than now."""
@@ -230,8 +289,14 @@ class RateBudget:
         return self._days.get(f"host:{host.lower()}", now.date())
 
     def hold(self, category: Category, seconds: float, family: Family = "meetings") -> None:
-        """After a per-second 429: nobody in this category sends for `seconds`."""
-        self._pacer(family, category).hold(self._clock.monotonic() + max(0.0, seconds))
+        """After a per-second 429: nobody in this category sends for `seconds`.
+
+        With a shared pacer the hold reaches every process at this one's next call."""
+        until = self._clock.monotonic() + max(0.0, seconds)
+        self._pacer(family, category).hold(until)
+        if self.shared is not None:
+            earlier = self._shared_holds.get((family, category), 0.0)
+            self._shared_holds[(family, category)] = max(earlier, until)
 
     def pause_daily(
         self, category: Category, until: datetime | None, reason: str, family: Family = "meetings"

@@ -1,0 +1,105 @@
+"""The periodic sync a worker runs: one sync of the connection per time slot, shared by workers.
+
+Time is cut into slots of `archive.poll_seconds`; the sync of a slot has the workflow id
+`zb-sync:<connection>:slot-<n>`, n = floor(epoch seconds / poll_seconds). Every worker asks
+for its slot's sync at the slot's start, and DBOS hands the second asker the workflow the first
+one started, so however many workers there are, a connection is synced once per slot. A sync
+still running from an earlier slot is joined instead (see `service.start_or_join`). The
+transfers it enqueues run on every worker through the DBOS queue.
+
+A round that fails is logged and written to the sync status; the loop goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from zoombridge.archive.runtime import ArchiveRuntime
+from zoombridge.archive.service import SyncSummary, record_failure, sync_once, sync_workflow_id
+
+__all__ = ["Round", "keep_syncing", "slot_of"]
+
+log = logging.getLogger("zoombridge.archive.loop")
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Round:
+    """What one round of the loop did: its slot, and a summary or the error that ended it."""
+
+    slot: int
+    summary: SyncSummary | None
+    error: str | None
+
+
+def slot_of(epoch_seconds: float, poll_seconds: float) -> int:
+    return math.floor(epoch_seconds / poll_seconds)
+
+
+async def keep_syncing(
+    rt: ArchiveRuntime, stop: asyncio.Event, on_round: Callable[[Round], None] | None = None
+) -> int:
+    """Sync once per slot until `stop` is set; returns how many rounds ran, and tells
+    `on_round` about each (a worker runs for months: nothing is kept here).
+
+    Setting `stop` ends the wait for the current round at once: the sync itself is durable
+    and goes on in DBOS (here until the process stops, later on recovery or in another worker's
+    next round)."""
+    rounds = 0
+    poll = rt.settings.poll_seconds
+    while not stop.is_set():
+        slot = slot_of(rt.clock.now().timestamp(), poll)
+        done = await _until_stopped(_one_round(rt, slot), stop)
+        if done is None:
+            break
+        rounds += 1
+        if on_round is not None:
+            on_round(done)
+        next_start = (slot_of(rt.clock.now().timestamp(), poll) + 1) * poll
+        await _until_stopped(rt.clock.sleep(next_start - rt.clock.now().timestamp()), stop)
+    return rounds
+
+
+async def _one_round(rt: ArchiveRuntime, slot: int) -> Round:
+    workflow_id = sync_workflow_id(rt.connection_id, f"slot-{slot}")
+    try:
+        summary = await sync_once(rt, workflow_id)
+    except Exception as exc:  # one bad round must not end the worker: say so, go on
+        log.exception("sync of %s for slot %d failed", rt.name, slot)
+        record_failure(rt, exc)
+        return Round(slot, None, str(exc) or repr(exc))
+    log.info(
+        "sync of %s (slot %d): %d instances, %d files archived, %d failed, %d waiting, "
+        "%d API calls, %d rate-limited, %.1f s%s",
+        rt.name,
+        slot,
+        summary.meetings,
+        summary.verified,
+        summary.failed,
+        summary.waiting,
+        summary.api_calls,
+        summary.rate_limited,
+        summary.duration_s,
+        f"; error: {summary.error}" if summary.error else "",
+    )
+    return Round(slot, summary, summary.error)
+
+
+async def _until_stopped(work: Awaitable[T], stop: asyncio.Event) -> T | None:
+    """`work`'s result, or None as soon as `stop` is set (then `work` is cancelled)."""
+    task = asyncio.ensure_future(work)
+    stopped = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopped.cancel()
+    if task.done():
+        return task.result()
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    return None
