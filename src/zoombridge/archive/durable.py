@@ -25,7 +25,7 @@ __all__ = ["drain_durable", "start_durable", "stop_durable", "system_database_ur
 QUEUE_POLL_SECONDS = 0.05
 # Workflows dequeued per transfer slot: the next file is already started (checkpointed,
 # waiting for a slot) when one finishes, instead of a queue poll later.
-DEQUEUE_AHEAD = 2
+DEQUEUE_AHEAD = 4
 _engines: list[Engine] = []  # the SQLite engine given to DBOS, disposed when it stops
 
 

@@ -19,44 +19,33 @@ from dataclasses import dataclass
 from zoombridge.archive.catalog import FileTask
 from zoombridge.errors import SizeMismatch, StorageError, TransportError, ZoomServerError
 from zoombridge.storage import Store
+from zoombridge.storage.store import PIECE_SIZE, in_pieces
 from zoombridge.zoom import ZoomClient
 from zoombridge.zoom.download import Download
 
 __all__ = ["Transferred", "transfer_file"]
 
 RESUME_ATTEMPTS = 4
-HASH_BATCH = 1 << 20
 # hashlib lets go of the GIL on large buffers: hashed here, SHA-256 runs beside the event
-# loop (which reads the sockets) instead of in it: the backfill's largest cost on one core.
+# loop (which reads the sockets) instead of in it, the backfill's largest cost on one core.
 _HASHING = ThreadPoolExecutor(max_workers=4, thread_name_prefix="zoombridge-sha256")
 
 
 class _Sha256:
-    """SHA-256 of a stream, fed in order in 1 MiB batches hashed off the event loop; one
-    batch hashes while the next is read."""
+    """SHA-256 of a stream of pieces, each hashed off the event loop while the next one is
+    read; in order, one at a time."""
 
     def __init__(self) -> None:
         self._sha = hashlib.sha256()
-        self._pending: list[bytes] = []
-        self._size = 0
         self._running: asyncio.Future[None] | None = None
 
-    async def update(self, chunk: bytes) -> None:
-        self._pending.append(chunk)
-        self._size += len(chunk)
-        if self._size >= HASH_BATCH:
-            await self._hash_pending()
-
-    async def _hash_pending(self) -> None:
+    async def update(self, piece: bytes) -> None:
         if self._running is not None:
-            await self._running  # the previous batch first: order matters
-        batch = b"".join(self._pending)
-        self._pending, self._size = [], 0
+            await self._running
         loop = asyncio.get_running_loop()
-        self._running = loop.run_in_executor(_HASHING, self._sha.update, batch)
+        self._running = loop.run_in_executor(_HASHING, self._sha.update, piece)
 
     async def hexdigest(self) -> str:
-        await self._hash_pending()
         if self._running is not None:
             await self._running
         return self._sha.hexdigest()
@@ -79,16 +68,21 @@ class _Copy:
         self.written = 0
         self.resumes = 0
 
-    async def take(self, chunk: bytes) -> bytes:
+    def take(self, chunk: bytes) -> bytes:
         self.written += len(chunk)
         expected = self.task.file_size
         if expected is not None and self.written > expected:
             raise SizeMismatch(
                 f"{self.task.file_id}: Zoom sent more than the {expected} bytes it announced"
             )
-        await self.hasher.update(chunk)
         self.on_bytes(len(chunk))
         return chunk
+
+    async def hashed(self, pieces: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+        """The pieces as they go to storage, each added to the hash on the way."""
+        async for piece in pieces:
+            await self.hasher.update(piece)
+            yield piece
 
     async def chunks_from(self, download: Download) -> AsyncIterator[bytes]:
         skip = self.written - download.start  # > 0 only when Range was ignored
@@ -98,7 +92,7 @@ class _Copy:
                 chunk, skip = chunk[cut:], skip - cut
                 if not chunk:
                     continue
-            yield await self.take(chunk)
+            yield self.take(chunk)
 
 
 async def transfer_file(
@@ -131,7 +125,9 @@ async def transfer_file(
                 f"{task.file_id}: Zoom announced {task.file_size} bytes and sent {copy.written}"
             )
 
-    stored = await store.put_stream(task.storage_key, body())
+    # Network chunks are regrouped once, into the pieces both the hash and the store take.
+    pieces = copy.hashed(in_pieces(body(), PIECE_SIZE))
+    stored = await store.put_stream(task.storage_key, pieces)
     if stored != copy.written:
         raise StorageError(
             f"{task.storage_key}: the store holds {stored} bytes after {copy.written} were "
