@@ -12,7 +12,6 @@ ended, on average.
 from __future__ import annotations
 
 import asyncio
-import socket
 import statistics
 import tempfile
 import time
@@ -29,7 +28,7 @@ from zoombridge.archive.live import InboxApplier
 from zoombridge.archive.runtime import Progress
 from zoombridge.cli.emulator import settings_for
 from zoombridge.emulator import build_world
-from zoombridge.emulator.served import serve_in_thread
+from zoombridge.emulator.served import free_port, serve_in_thread
 from zoombridge.settings import Settings
 from zoombridge.web.service import service_app
 from zoombridge.web.webhooks import WebhookTarget
@@ -101,9 +100,7 @@ async def _measure(home: Path, port: int, zoom_base: str, env: dict[str, str]) -
 def run() -> list[dict[str, Any]]:
     world = build_world("empty", seed=1)
     with tempfile.TemporaryDirectory(prefix="zb-bench-webhook-") as tmp:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
+        port = free_port()
         url = f"http://127.0.0.1:{port}/webhooks/zoom"
         with serve_in_thread(world, webhook_url=url, webhook_secret=SECRET) as zoom:
             env = settings_for(world, zoom.base, SECRET)

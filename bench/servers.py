@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -17,16 +16,11 @@ from pathlib import Path
 
 import httpx
 
+from zoombridge.emulator.served import free_port
+
 __all__ = ["archive_emulator", "baseline", "emulator", "free_port"]
 
 REPO = Path(__file__).resolve().parent.parent  # so `python -m bench.*` finds the package
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @contextlib.contextmanager

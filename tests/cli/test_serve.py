@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,22 +21,15 @@ from zoombridge.cli.emulator import settings_for
 from zoombridge.db import FileState, open_catalog
 from zoombridge.db.models import RecordingFileRow
 from zoombridge.emulator import build_world
-from zoombridge.emulator.served import Served, serve_in_thread
+from zoombridge.emulator.served import Served, free_port, serve_in_thread
 
 SECRET = "serve-test-secret"
 STARTUP_SECONDS = 60.0
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def service(tmp_path: Path) -> Iterator[tuple[Served, str, Path, subprocess.Popen[bytes]]]:
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     world = build_world("empty", seed=1)
     with serve_in_thread(world, webhook_url=f"{url}/webhooks/zoom", webhook_secret=SECRET) as zoom:

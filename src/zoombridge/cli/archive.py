@@ -4,20 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-from pathlib import Path
-from types import TracebackType
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeRemainingColumn,
-    TransferSpeedColumn,
-)
 from rich.table import Table
 from sqlalchemy.engine import make_url
 
@@ -29,6 +18,7 @@ from zoombridge.cli.common import (
     configuration_errors_exit,
     err,
 )
+from zoombridge.cli.progress import VerifyBar
 from zoombridge.errors import ConfigurationError
 
 __all__ = ["archive"]
@@ -36,46 +26,12 @@ __all__ = ["archive"]
 archive = typer.Typer(help="Look after the recording archive.", no_args_is_help=True)
 
 
-class VerifyBar:
-    """One bar over the bytes read back, drawn on stderr only when it is a terminal."""
-
-    def __init__(self, console: Console, *, enabled: bool) -> None:
-        self._bar = Progress(
-            TextColumn("verify"),
-            BarColumn(),
-            DownloadColumn(),
-            TransferSpeedColumn(),
-            TimeRemainingColumn(),
-            console=console,
-            disable=not enabled,
-        )
-        self._task: TaskID = self._bar.add_task("verify", total=0)
-
-    def __enter__(self) -> VerifyBar:
-        self._bar.start()
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        self._bar.stop()
-
-    def start(self, objects: int, size: int) -> None:
-        self._bar.update(self._task, total=size)
-
-    def advance(self, size: int) -> None:
-        self._bar.advance(self._task, size)
-
-
 def _require_catalog(bridge: ZoomBridge) -> None:
     """Verifying an archive that was never made would create an empty catalog: refuse."""
-    url = make_url(bridge.settings.effective_database_url())
-    if url.get_backend_name() == "sqlite" and not Path(url.database or "").is_file():
+    if not bridge.catalog_exists():
+        where = make_url(bridge.settings.effective_database_url()).database
         raise ConfigurationError(
-            f"no archive catalog at {url.database}; set ZOOMBRIDGE_HOME (or "
+            f"no archive catalog at {where}; set ZOOMBRIDGE_HOME (or "
             "ZOOMBRIDGE_DATABASE_URL) to the archive's, or run `zoombridge sync` first"
         )
 

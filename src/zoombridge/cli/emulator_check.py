@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 from datetime import timedelta
 from typing import Annotated
 
@@ -23,6 +22,7 @@ from zoombridge.app import ZoomBridge
 from zoombridge.cli.emulator import settings_for
 from zoombridge.emulator import SCENARIOS, build_world, create_app
 from zoombridge.emulator.check import CheckReport, run_check
+from zoombridge.emulator.served import free_port
 from zoombridge.settings import Settings
 
 __all__ = ["run"]
@@ -30,15 +30,8 @@ __all__ = ["run"]
 console = Console(stderr=True)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 async def _check(scenario: str, seed: int, quiet: bool) -> CheckReport:
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     world = build_world(scenario, seed)
     world.web_base = world.api_url = base

@@ -23,9 +23,17 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from zoombridge.emulator.app import create_app
 from zoombridge.emulator.world import World
 
-__all__ = ["Served", "serve_asgi", "serve_in_thread"]
+__all__ = ["Served", "free_port", "serve_asgi", "serve_in_thread"]
 
 STARTUP_SECONDS = 10.0
+
+
+def free_port() -> int:
+    """A loopback port free right now (for a server another process will bind)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
 
 
 @dataclass
