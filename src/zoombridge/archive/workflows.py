@@ -43,6 +43,9 @@ log = logging.getLogger("zoombridge.archive")
 
 FILE_QUEUE = "zoombridge-files"
 LISTING_ATTEMPTS = 6
+WAIT_POLL_SECONDS = 0.2
+# Workflow statuses that will not change any more.
+ENDED = ["SUCCESS", "ERROR", "CANCELLED", "MAX_RECOVERY_ATTEMPTS_EXCEEDED"]
 T = TypeVar("T")
 
 
@@ -149,6 +152,10 @@ async def tasks_step(connection_id: int) -> list[dict[str, Any]]:
 async def transfer_step(connection_id: int, task_data: dict[str, Any]) -> dict[str, Any]:
     rt = runtime(connection_id)
     task = cat.FileTask(**task_data)
+    already = cat.archived_size(rt.catalog, connection_id, task)
+    if already is not None:
+        rt.progress.finished(task.file_id, FileState.ARCHIVED)
+        return {"state": FileState.ARCHIVED, "error": None, "size": already}
     size, sha256, error = 0, None, None
     try:
         done = await transfer_file(rt.zoom, rt.store, task, rt.progress.advance)
@@ -224,20 +231,19 @@ async def _run_transfers(connection_id: int, tasks: list[dict[str, Any]]) -> lis
     queue = await DBOS.retrieve_queue_async(FILE_QUEUE)
     if queue is None:
         raise RuntimeError(f"the DBOS queue {FILE_QUEUE} is not registered in this process")
-    handles = []
+    workflow_ids = []
     for task_data in tasks:
         workflow_id = file_workflow_id(connection_id, cat.FileTask(**task_data))
         with SetWorkflowID(workflow_id):
-            handles.append(await queue.enqueue_async(archive_file, connection_id, task_data))
-    outcomes = await asyncio.gather(
-        *(handle.get_result() for handle in handles), return_exceptions=True
-    )
+            await queue.enqueue_async(archive_file, connection_id, task_data)
+        workflow_ids.append(workflow_id)
+    outcomes = await wait_transfers_step(workflow_ids)
     results: list[dict[str, Any]] = []
     for task_data, outcome in zip(tasks, outcomes, strict=True):
-        if isinstance(outcome, BaseException):
+        if "failure" in outcome:
             # The workflow itself ended in error: fail the attempt, so the next sync gives
             # the file a new workflow id instead of finding this errored one again.
-            error = f"transfer workflow failed: {outcome!r}"
+            error = f"transfer workflow failed: {outcome['failure']}"
             rt = runtime(connection_id)
             task = cat.FileTask(**task_data)
             cat.mark_file(
@@ -246,3 +252,24 @@ async def _run_transfers(connection_id: int, tasks: list[dict[str, Any]]) -> lis
             outcome = {"state": FileState.FAILED, "error": error, "size": 0}
         results.append(outcome)
     return results
+
+
+@DBOS.step()
+async def wait_transfers_step(workflow_ids: list[str]) -> list[dict[str, Any]]:
+    """The outcome of each file workflow, once all have ended; `{"failure": ...}` for one
+    that raised. One bulk status query per poll: awaiting thousands of handles one by one
+    polls and checkpoints each of them, which made a 5,000-file sync spend most of its time
+    waiting for the system database's write lock."""
+    found: dict[str, dict[str, Any]] = {}
+    while len(found) < len(workflow_ids):
+        waiting = [wid for wid in workflow_ids if wid not in found]
+        for status in await DBOS.list_workflows_async(
+            workflow_ids=waiting, status=ENDED, load_input=False
+        ):
+            if status.status == "SUCCESS":
+                found[status.workflow_id] = dict(status.output or {})
+            else:
+                found[status.workflow_id] = {"failure": repr(status.error) or status.status}
+        if len(found) < len(workflow_ids):
+            await asyncio.sleep(WAIT_POLL_SECONDS)
+    return [found[wid] for wid in workflow_ids]
