@@ -22,7 +22,13 @@ from typing import Any, TypeVar
 from dbos import DBOS, SetWorkflowID
 
 from zoombridge.archive import catalog as cat
-from zoombridge.archive.discover import HostPlan, advance_cursors, discover_host, plan_hosts
+from zoombridge.archive.discover import (
+    HostPlan,
+    advance_cursors,
+    count_participants,
+    discover_host,
+    plan_hosts,
+)
 from zoombridge.archive.runtime import runtime
 from zoombridge.archive.sidecar import write_sidecars
 from zoombridge.archive.transfer import transfer_file
@@ -137,7 +143,12 @@ async def discover_step(connection_id: int, plan: dict[str, str]) -> dict[str, A
         return {"instances": 0, "error": None}
     except ZoomBridgeError as exc:
         return {"instances": 0, "error": str(exc)}
-    return {"instances": instances, "error": None}
+    note = None
+    if instances and rt.settings.participants_count:
+        note = await count_participants(
+            rt.zoom, rt.catalog, connection_id, _plan(plan), rt.clock.now()
+        )
+    return {"instances": instances, "error": None, "note": note}
 
 
 @DBOS.step()
@@ -209,12 +220,17 @@ async def sync_connection(connection_id: int) -> dict[str, Any]:
     if planned["error"]:
         return {"error": planned["error"], "instances": 0, "results": [], **auth}
     errors: list[str] = []
+    notes: set[str] = set()
     instances = 0
     for plan in planned["plans"]:
         found = await discover_step(connection_id, plan)
         instances += found["instances"]
         if found["error"]:
             errors.append(f"{plan['email']}: {found['error']}")
+        if found.get("note"):
+            notes.add(found["note"])
+    if notes:  # said once in the sync status, however many hosts ran into it
+        auth["auth_detail"] = "; ".join([*filter(None, [auth["auth_detail"]]), *sorted(notes)])
     tasks = await tasks_step(connection_id)
     runtime(connection_id).progress.discovered(
         len(tasks), sum(task["file_size"] or 0 for task in tasks)
