@@ -10,14 +10,14 @@ from typing import Any
 
 import pytest
 from archive_helpers import archive_settings, read_json, sync
+from call_log import Recorder
 from sqlalchemy import select
-from starlette.types import Receive, Scope, Send
 
 from zoombridge.app import ZoomBridge
 from zoombridge.archive.service import read_status
 from zoombridge.clock import ManualClock
 from zoombridge.db.models import Meeting
-from zoombridge.emulator import DEFAULT_CREDENTIALS, create_app
+from zoombridge.emulator import DEFAULT_CREDENTIALS
 from zoombridge.emulator.transport import EmulatorTransport
 from zoombridge.emulator.world import World
 from zoombridge.errors import ConfigurationError
@@ -27,22 +27,6 @@ from zoombridge.zoom.pagination import month_windows
 pytestmark = pytest.mark.anyio
 
 REPORT_SCOPES = {"report:read:user:admin", "report:read:admin"}
-
-
-class Recorder:
-    """The emulator app, noting the path of every call that reaches it."""
-
-    def __init__(self, world: World) -> None:
-        self.app = create_app(world)
-        self.paths: list[str] = []
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            self.paths.append(scope["path"])
-        await self.app(scope, receive, send)
-
-    def reports(self) -> int:
-        return sum(1 for path in self.paths if path.startswith("/v2/report/"))
 
 
 MakeRecorded = Callable[..., tuple[ZoomBridge, Recorder]]
