@@ -47,8 +47,9 @@ def world() -> World:
 
 
 def sync_command(home: Path, base: str, world: World) -> tuple[list[str], dict[str, str]]:
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("ZOOMBRIDGE_")}
     env = {
-        **os.environ,
+        **inherited,
         **settings_for(world, base),
         "ZOOMBRIDGE_HOME": str(home),
         "ZOOMBRIDGE_ARCHIVE__START_DATE": (world.now() - timedelta(days=120)).date().isoformat(),

@@ -5,6 +5,7 @@ sync status) when the report scope or the plan is missing, never failing the syn
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -139,3 +140,27 @@ def test_a_bad_value_for_the_setting_is_refused_naming_the_variable(
     monkeypatch.setenv("ZOOMBRIDGE_ARCHIVE__PARTICIPANTS_COUNT", "sometimes")
     with pytest.raises(ConfigurationError, match="ZOOMBRIDGE_ARCHIVE__PARTICIPANTS_COUNT"):
         load_settings()
+
+
+async def test_instances_older_than_the_reports_six_months_keep_an_empty_count(
+    recorded: MakeRecorded, world: World
+) -> None:
+    old = next(i for i in world.instances.values() if i.has_recording())
+    moved = timedelta(days=200)
+    old.start_time -= moved
+    old.end_time -= moved
+    for file in old.all_files():
+        if file.recording_start and file.recording_end:
+            file.recording_start -= moved
+            file.recording_end -= moved
+    bridge, _ = recorded(start_date=(world.now() - timedelta(days=300)).date())
+    summary = await sync(bridge)
+    assert summary.error is None
+    found = counts(bridge)
+    assert found[old.uuid] is None  # Zoom's report does not reach that far back
+    others = {uuid: n for uuid, n in found.items() if uuid != old.uuid}
+    assert others == {uuid: len(world.instances[uuid].participants) for uuid in others}
+    catalog = bridge.catalog()
+    status = read_status(catalog, bridge.connection_id(catalog), "default")
+    catalog.dispose()
+    assert status.authorization_detail is None  # no window was asked that Zoom would refuse

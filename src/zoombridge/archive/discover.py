@@ -158,10 +158,9 @@ async def count_participants(
     counts: dict[str, int] = {}
     note: str | None = None
     try:
-        for first, last in month_windows(plan.since, plan.till):
+        for first, last in month_windows(max(plan.since, oldest), plan.till):
             wanted = {uuid for uuid, day in uncounted.items() if first <= day <= last}
-            first = max(first, oldest)
-            if not wanted or last < first:
+            if not wanted:
                 continue
             for kind in ("past", "pastOne"):  # one-person meetings are only in pastOne
                 async for row in iter_report_meetings(zoom, plan.user_id, first, last, kind):
