@@ -10,11 +10,11 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from bench import pacing, throughput
+from bench import pacing, paging, throughput
 
 
 def main() -> int:
-    results: list[dict[str, Any]] = [*throughput.run(), *pacing.run()]
+    results: list[dict[str, Any]] = [*throughput.run(), *pacing.run(), *paging.run()]
     table = Table(title="zoombridge benchmarks")
     for column in ("benchmark", "measured", "target", "baseline (same run)", "ratio", "verdict"):
         table.add_column(column)
