@@ -21,6 +21,7 @@
     ZOOMBRIDGE_ARCHIVE__DELETE_FROM_ZOOM=false  after verified archiving, remove from Zoom
     ZOOMBRIDGE_ARCHIVE__DELETE_GRACE_DAYS=7     ... this many days after archiving
     ZOOMBRIDGE_ARCHIVE__DELETE_ACTION=trash     trash (recoverable 30 days) | delete (permanent)
+    ZOOMBRIDGE_ARCHIVE__PARTICIPANTS_COUNT=true  participant counts from Zoom's usage report
     ZOOMBRIDGE_SECRET_KEY=...              key for secrets at rest (default: a key file in HOME)
 
 `load_settings()` turns validation failures into one ConfigurationError that names each
@@ -95,6 +96,8 @@ class ArchiveSettings(BaseModel):
     delete_from_zoom: bool = False
     delete_grace_days: int = Field(default=7, ge=0, le=365)
     delete_action: Literal["trash", "delete"] = "trash"
+    # Fetch each instance's participant count from Zoom's usage report (scope report:read:admin).
+    participants_count: bool = True
 
     @field_validator("users", mode="before")
     @classmethod

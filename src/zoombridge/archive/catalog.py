@@ -24,6 +24,7 @@ from zoombridge.zoom.models import RecordingFile, RecordingMeeting
 
 __all__ = [
     "FileTask",
+    "archived_size",
     "ensure_connection",
     "file_identity",
     "files_needing_work",
@@ -213,6 +214,16 @@ def files_needing_work(
             )
             for row in rows
         ]
+
+
+def archived_size(catalog: Catalog, connection_id: int, task: FileTask) -> int | None:
+    """The stored size if this very attempt already archived the file, else None: a process
+    killed after recording a transfer but before its checkpoint must not fetch it again."""
+    with catalog.session() as session:
+        row = session.get(RecordingFileRow, (connection_id, task.file_id))
+    if row is None or row.attempt != task.attempt or row.state != FileState.ARCHIVED:
+        return None
+    return row.stored_size
 
 
 def state_counts(catalog: Catalog, connection_id: int) -> dict[str, int]:

@@ -5,10 +5,18 @@ the recordings of people who left), or only the configured e-mails, where an e-m
 not know is reported in the sync status rather than silently ignored. Each host has a cursor:
 the first listing goes back to the configured start date, later ones start a few days (the
 lag) before the last date up to which every file was settled, so late files are caught.
+
+Zoom's recordings list has no participant count; the usage report has it, one HEAVY paged
+call per host and month window. It is asked only for windows where the listing found
+instances still without a count, matched by instance UUID (the `past` report leaves out
+one-person meetings, so `pastOne` is asked only when some remain), and only inside the six
+months the report covers. Without the report scope or on a plan without reports the count
+stays empty and the sync says why once; it never fails the listing.
 """
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
@@ -19,21 +27,27 @@ from sqlalchemy import func, select
 from zoombridge.archive.catalog import record_instance
 from zoombridge.db import Catalog, FileState
 from zoombridge.db.models import MEETING_FILES, Host, Meeting, RecordingFileRow, SyncState
+from zoombridge.errors import MissingScopes, ZoomBridgeError
 from zoombridge.storage import InstanceKeys
 from zoombridge.zoom import ZoomClient
 from zoombridge.zoom.models import RecordingMeeting
+from zoombridge.zoom.pagination import month_windows
 from zoombridge.zoom.recordings import get_meeting_recordings, iter_user_recordings
+from zoombridge.zoom.reports import iter_report_meetings
 from zoombridge.zoom.users import iter_all_users
 
 __all__ = [
     "HostCursor",
     "HostPlan",
     "advance_cursors",
+    "count_participants",
     "discover_host",
     "instance_keys",
     "plan_hosts",
     "with_participant_audio",
 ]
+
+REPORT_MONTHS = 6  # Zoom's usage reports reach this many months back
 
 
 class HostCursor(BaseModel):
@@ -141,6 +155,71 @@ async def with_participant_audio(zoom: ZoomClient, meeting: RecordingMeeting) ->
         return meeting
     detail = await get_meeting_recordings(zoom, meeting.uuid)
     return meeting.model_copy(update={"participant_audio_files": detail.participant_audio_files})
+
+
+async def count_participants(
+    zoom: ZoomClient, catalog: Catalog, connection_id: int, plan: HostPlan, now: datetime
+) -> str | None:
+    """Fill in the participant count of the host's listed instances that have none; returns
+    a note for the sync status when Zoom's usage report is not available to this app."""
+    uncounted = _uncounted(catalog, connection_id, plan)
+    oldest = _months_before(now.date(), REPORT_MONTHS)
+    counts: dict[str, int] = {}
+    note: str | None = None
+    try:
+        for first, last in month_windows(max(plan.since, oldest), plan.till):
+            wanted = {uuid for uuid, day in uncounted.items() if first <= day <= last}
+            if not wanted:
+                continue
+            for kind in ("past", "pastOne"):  # one-person meetings are only in pastOne
+                async for row in iter_report_meetings(zoom, plan.user_id, first, last, kind):
+                    if row.uuid in wanted and row.participants_count is not None:
+                        counts[row.uuid] = row.participants_count
+                        wanted.discard(row.uuid)
+                if not wanted:
+                    break
+    except MissingScopes as exc:
+        scopes = ", ".join(exc.scopes) or "report:read:admin"
+        note = f"participants count left empty: add the scope {scopes} to the Zoom app"
+    except ZoomBridgeError as exc:
+        note = f"participants count left empty: Zoom's usage report refused ({exc})"
+    _store_counts(catalog, connection_id, counts, now)
+    return note
+
+
+def _uncounted(catalog: Catalog, connection_id: int, plan: HostPlan) -> dict[str, date]:
+    """The host's instances in the plan's dates without a participant count: uuid -> day."""
+    with catalog.session() as session:
+        rows = session.execute(
+            select(Meeting.uuid, Meeting.start_time).where(
+                Meeting.connection_id == connection_id,
+                Meeting.host_id == plan.user_id,
+                Meeting.participants_count.is_(None),
+                Meeting.start_time.is_not(None),
+            )
+        ).all()
+    found = {uuid: start.date() for uuid, start in rows if start is not None}
+    return {uuid: day for uuid, day in found.items() if plan.since <= day <= plan.till}
+
+
+def _store_counts(
+    catalog: Catalog, connection_id: int, counts: dict[str, int], now: datetime
+) -> None:
+    if not counts:
+        return
+    with catalog.session() as session, session.begin():
+        for uuid, count in counts.items():
+            row = session.get(Meeting, (connection_id, uuid))
+            if row is not None:
+                row.participants_count = count
+                row.updated_at = now  # the sidecar is rewritten with the count
+
+
+def _months_before(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    last_day = calendar.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(day.day, last_day))
 
 
 def advance_cursors(catalog: Catalog, connection_id: int, plans: list[HostPlan]) -> None:

@@ -92,9 +92,9 @@ async def _queue_instance(rt: ArchiveRuntime, meeting: RecordingMeeting) -> Even
     if not tasks:
         return EventOutcome()
     rt.progress.discovered(len(tasks), sum(task["file_size"] or 0 for task in tasks))
-    handles = await enqueue_transfers(rt.connection_id, tasks)
+    workflow_ids = await enqueue_transfers(rt.connection_id, tasks)
     return EventOutcome(
-        queued=len(tasks), transfers=transfer_results(rt.connection_id, tasks, handles)
+        queued=len(tasks), transfers=transfer_results(rt.connection_id, tasks, workflow_ids)
     )
 
 

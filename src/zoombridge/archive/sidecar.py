@@ -29,7 +29,7 @@ def sidecar_document(meeting: Meeting, files: list[RecordingFileRow]) -> dict[st
     prefix = meeting.folder + "/"
     return {
         "format": FORMAT,
-        "meeting": meeting.metadata_json,
+        "meeting": _meeting_metadata(meeting),
         "files": [
             {
                 "id": row.file_id,
@@ -48,6 +48,13 @@ def sidecar_document(meeting: Meeting, files: list[RecordingFileRow]) -> dict[st
             for row in sorted(files, key=lambda r: (_iso(r.recording_start) or "", r.file_id))
         ],
     }
+
+
+def _meeting_metadata(meeting: Meeting) -> dict[str, Any]:
+    """Zoom's listing of the instance, with the participant count from the usage report."""
+    if meeting.participants_count is None:
+        return meeting.metadata_json
+    return {**meeting.metadata_json, "participants_count": meeting.participants_count}
 
 
 def _iso(value: Any) -> str | None:

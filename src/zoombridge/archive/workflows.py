@@ -20,11 +20,17 @@ from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from dbos import DBOS, Queue, SetWorkflowID, WorkflowHandleAsync
+from dbos import DBOS, Queue, SetWorkflowID
 
 from zoombridge.archive import catalog as cat
 from zoombridge.archive.deletion import delete_archived_instances
-from zoombridge.archive.discover import HostPlan, advance_cursors, discover_host, plan_hosts
+from zoombridge.archive.discover import (
+    HostPlan,
+    advance_cursors,
+    count_participants,
+    discover_host,
+    plan_hosts,
+)
 from zoombridge.archive.runtime import runtime
 from zoombridge.archive.sidecar import write_sidecars
 from zoombridge.archive.transfer import transfer_file
@@ -55,7 +61,10 @@ log = logging.getLogger("zoombridge.archive")
 FILE_QUEUE = "zoombridge-files"
 HOST_QUEUE = "zoombridge-hosts"
 LISTING_ATTEMPTS = 6
-RESULT_POLL_SECONDS = 0.2
+WAIT_POLL_SECONDS = 0.2
+WAIT_QUERY_IDS = 2000
+# Workflow statuses that will not change any more.
+ENDED = ["SUCCESS", "ERROR", "CANCELLED", "MAX_RECOVERY_ATTEMPTS_EXCEEDED"]
 T = TypeVar("T")
 
 
@@ -147,7 +156,12 @@ async def discover_step(connection_id: int, plan: dict[str, str]) -> dict[str, A
         return {"instances": 0, "error": None}
     except ZoomBridgeError as exc:
         return {"instances": 0, "error": str(exc)}
-    return {"instances": instances, "error": None}
+    note = None
+    if instances and rt.settings.participants_count:
+        note = await count_participants(
+            rt.zoom, rt.catalog, connection_id, _plan(plan), rt.clock.now()
+        )
+    return {"instances": instances, "error": None, "note": note}
 
 
 @DBOS.step()
@@ -162,6 +176,10 @@ async def tasks_step(connection_id: int) -> list[dict[str, Any]]:
 async def transfer_step(connection_id: int, task_data: dict[str, Any]) -> dict[str, Any]:
     rt = runtime(connection_id)
     task = cat.FileTask(**task_data)
+    already = cat.archived_size(rt.catalog, connection_id, task)
+    if already is not None:
+        rt.progress.finished(task.file_id, FileState.ARCHIVED)
+        return {"state": FileState.ARCHIVED, "error": None, "size": already}
     size, sha256, error = 0, None, None
     try:
         async with rt.transfer_slots:
@@ -215,7 +233,9 @@ async def sync_connection(connection_id: int) -> dict[str, Any]:
     auth = {"auth": planned["auth"], "auth_detail": planned["auth_detail"]}
     if planned["error"]:
         return {"error": planned["error"], "instances": 0, "results": [], **auth}
-    instances, errors = await _run_discovery(connection_id, planned["plans"])
+    instances, errors, notes = await _run_discovery(connection_id, planned["plans"])
+    if notes:  # said once in the sync status, however many hosts ran into it
+        auth["auth_detail"] = "; ".join([*filter(None, [auth["auth_detail"]]), *notes])
     tasks = await tasks_step(connection_id)
     runtime(connection_id).progress.discovered(
         len(tasks), sum(task["file_size"] or 0 for task in tasks)
@@ -243,8 +263,11 @@ async def discover_host_workflow(connection_id: int, plan: dict[str, str]) -> di
     return await discover_step(connection_id, plan)
 
 
-async def _run_discovery(connection_id: int, plans: list[dict[str, str]]) -> tuple[int, list[str]]:
-    """List every host through the host queue; the instances found and each host's error."""
+async def _run_discovery(
+    connection_id: int, plans: list[dict[str, str]]
+) -> tuple[int, list[str], list[str]]:
+    """List every host through the host queue: the instances found, each host's error, and
+    the notes (such as why participant counts are missing), each said once."""
     queue = await _queue(HOST_QUEUE)
     handles = []
     for plan in plans:
@@ -255,14 +278,16 @@ async def _run_discovery(connection_id: int, plans: list[dict[str, str]]) -> tup
     outcomes = await asyncio.gather(
         *(handle.get_result() for handle in handles), return_exceptions=True
     )
-    instances, errors = 0, []
+    instances, errors, notes = 0, [], set()
     for plan, outcome in zip(plans, outcomes, strict=True):
         if isinstance(outcome, BaseException):
             outcome = {"instances": 0, "error": f"listing workflow failed: {outcome!r}"}
         instances += outcome["instances"]
         if outcome["error"]:
             errors.append(f"{plan['email']}: {outcome['error']}")
-    return instances, errors
+        if outcome.get("note"):
+            notes.add(outcome["note"])
+    return instances, errors, sorted(notes)
 
 
 async def _queue(name: str) -> Queue:
@@ -273,43 +298,34 @@ async def _queue(name: str) -> Queue:
 
 
 async def _run_transfers(connection_id: int, tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    handles = await enqueue_transfers(connection_id, tasks)
-    return await transfer_results(connection_id, tasks, handles)
+    workflow_ids = await enqueue_transfers(connection_id, tasks)
+    return await transfer_results(connection_id, tasks, workflow_ids)
 
 
-async def enqueue_transfers(
-    connection_id: int, tasks: list[dict[str, Any]]
-) -> list[WorkflowHandleAsync[dict[str, Any]]]:
-    """Queue one `archive_file` workflow per task; a file already queued is found, not copied."""
+async def enqueue_transfers(connection_id: int, tasks: list[dict[str, Any]]) -> list[str]:
+    """Queue one `archive_file` workflow per task (a file already queued is found, not
+    copied); returns their workflow ids."""
     queue = await _queue(FILE_QUEUE)
-    handles = []
+    workflow_ids = []
     for task_data in tasks:
         workflow_id = file_workflow_id(connection_id, cat.FileTask(**task_data))
         with SetWorkflowID(workflow_id):
-            handles.append(await queue.enqueue_async(archive_file, connection_id, task_data))
-    return handles
+            await queue.enqueue_async(archive_file, connection_id, task_data)
+        workflow_ids.append(workflow_id)
+    return workflow_ids
 
 
 async def transfer_results(
-    connection_id: int,
-    tasks: list[dict[str, Any]],
-    handles: list[WorkflowHandleAsync[dict[str, Any]]],
+    connection_id: int, tasks: list[dict[str, Any]], workflow_ids: list[str]
 ) -> list[dict[str, Any]]:
     """Wait for the transfers; one whose workflow itself broke is failed in the catalog."""
-    # One waiter at a time: a waiter polls the database from a worker thread, and one per
-    # file (gather) starved the threads DBOS checkpoints transfers with (4x slower backfill).
-    outcomes: list[dict[str, Any] | BaseException] = []
-    for handle in handles:
-        try:
-            outcomes.append(await handle.get_result(polling_interval_sec=RESULT_POLL_SECONDS))
-        except Exception as exc:  # noqa: BLE001 - recorded as the file's failure below
-            outcomes.append(exc)
+    outcomes = await wait_transfers_step(workflow_ids)
     results: list[dict[str, Any]] = []
     for task_data, outcome in zip(tasks, outcomes, strict=True):
-        if isinstance(outcome, BaseException):
-            # Fail the attempt, so the next sync gives the file a new workflow id instead
-            # of finding this errored one again.
-            error = f"transfer workflow failed: {outcome!r}"
+        if "failure" in outcome:
+            # The workflow itself ended in error: fail the attempt, so the next sync gives
+            # the file a new workflow id instead of finding this errored one again.
+            error = f"transfer workflow failed: {outcome['failure']}"
             rt = runtime(connection_id)
             task = cat.FileTask(**task_data)
             cat.mark_file(
@@ -318,3 +334,28 @@ async def transfer_results(
             outcome = {"state": FileState.FAILED, "error": error, "size": 0}
         results.append(outcome)
     return results
+
+
+@DBOS.step()
+async def wait_transfers_step(workflow_ids: list[str]) -> list[dict[str, Any]]:
+    """The outcome of each file workflow, once all have ended; `{"failure": ...}` for one
+    that raised. One bulk status query per poll: awaiting thousands of handles one by one
+    polls and checkpoints each of them, which made a 5,000-file sync spend most of its time
+    waiting for the system database's write lock."""
+    found: dict[str, dict[str, Any]] = {}
+    while len(found) < len(workflow_ids):
+        waiting = [wid for wid in workflow_ids if wid not in found]
+        for start in range(0, len(waiting), WAIT_QUERY_IDS):  # bound the query's parameters
+            for status in await DBOS.list_workflows_async(
+                workflow_ids=waiting[start : start + WAIT_QUERY_IDS],
+                status=ENDED,
+                load_input=False,
+            ):
+                if status.status == "SUCCESS":
+                    found[status.workflow_id] = dict(status.output or {})
+                else:
+                    why = repr(status.error) if status.error else status.status
+                    found[status.workflow_id] = {"failure": why}
+        if len(found) < len(workflow_ids):
+            await asyncio.sleep(WAIT_POLL_SECONDS)
+    return [found[wid] for wid in workflow_ids]

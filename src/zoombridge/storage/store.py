@@ -3,7 +3,10 @@
 One small interface over obstore. Writes stream (multipart for large objects) and are atomic:
 obstore stages local files under a temporary name and completes S3 multipart uploads only at
 the end, so a stream that fails part-way leaves no object behind. That is what lets the
-transfer refuse a short or wrong body by raising inside the stream.
+transfer refuse a short or wrong body by raising inside the stream. A process killed
+mid-write cannot clean up: a local write leaves its staged `<key>#<n>` file (which listings
+skip), removed by the next write of that key; an S3 upload leaves an incomplete multipart
+upload, which the bucket's AbortIncompleteMultipartUpload lifecycle rule removes.
 
     file:///srv/zoom-archive               a local folder (created if missing)
     s3://bucket/prefix?endpoint=http://127.0.0.1:9000&region=us-east-1
@@ -44,14 +47,16 @@ class ObjectInfo:
 class Store:
     """An object store for archived files. Keys are relative, `/`-separated paths."""
 
-    def __init__(self, store: ObjectStore, url: str) -> None:
+    def __init__(self, store: ObjectStore, url: str, local_root: Path | None = None) -> None:
         self._store = store
         self.url = url
+        self._local_root = local_root
 
     async def put_stream(self, key: str, chunks: AsyncIterable[bytes]) -> int:
         """Write the object from a stream; it exists only if the stream ends without raising."""
-        if isinstance(self._store, LocalStore) and self._store.prefix is not None:
-            return await _put_local(self._store.prefix / key, chunks, self.url)
+        self._discard_staged(key)
+        if self._local_root is not None:
+            return await _put_local(self._local_root / key, chunks, self.url)
         try:
             await obstore.put_async(
                 self._store,
@@ -65,10 +70,38 @@ class Store:
         return (await self.info(key)).size
 
     async def put_bytes(self, key: str, data: bytes) -> None:
+        self._discard_staged(key)
         try:
             await obstore.put_async(self._store, key, data)
         except (OSError, obstore.exceptions.BaseError) as exc:
             raise StorageError(f"could not write {key} to {self.url}: {exc}") from exc
+
+    def staged_leftovers(self, key: str) -> list[Path]:
+        """Staged files of interrupted local writes of `key` (`<key>#<n>`); none elsewhere."""
+        if self._local_root is None:
+            return []
+        target = self._local_root / key
+        prefix = target.name + "#"
+        try:
+            with os.scandir(target.parent) as entries:
+                return [
+                    Path(entry.path)
+                    for entry in entries
+                    if entry.name.startswith(prefix) and entry.name[len(prefix) :].isdigit()
+                ]
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+
+    def _discard_staged(self, key: str) -> None:
+        # Only one transfer writes a key at a time (one workflow per file attempt), so a
+        # staged file already there is what a killed process left, never a live write.
+        for leftover in self.staged_leftovers(key):
+            try:
+                leftover.unlink(missing_ok=True)
+            except OSError as exc:
+                raise StorageError(
+                    f"could not remove {leftover}, left by a killed write: {exc}"
+                ) from exc
 
     async def info(self, key: str) -> ObjectInfo:
         """Size of a stored object; FileNotFoundError when it is not there."""
@@ -112,7 +145,8 @@ def open_store(url: str) -> Store:
                 f"ZOOMBRIDGE_STORAGE_URL={url!r}: a file URL takes an absolute path, "
                 "with three slashes: file:///srv/zoom-archive"
             )
-        return Store(_local(Path(unquote(parts.path))), url)
+        folder = Path(unquote(parts.path))
+        return Store(_local(folder), url, local_root=folder)
     if parts.scheme == "s3":
         return Store(_s3(parts.netloc, parts.path.strip("/"), parse_qs(parts.query)), url)
     if parts.scheme == "memory":
