@@ -24,14 +24,14 @@ from typing import Any
 
 import pytest
 from archive_helpers import file_bytes, served_files, sha256
-from emulator_server import serve
 from sqlalchemy import select
 
 from zoombridge.archive.sidecar import SIDECAR_NAME, sidecar_document
 from zoombridge.cli.emulator import settings_for
 from zoombridge.db import Catalog, FileState, open_catalog
-from zoombridge.db.models import Meeting, RecordingFileRow
+from zoombridge.db.models import AuditEntry, Meeting, RecordingFileRow
 from zoombridge.emulator import build_world
+from zoombridge.emulator.served import serve_in_thread
 from zoombridge.emulator.world import World
 
 SEED = 20261123
@@ -53,6 +53,9 @@ def sync_command(home: Path, base: str, world: World) -> tuple[list[str], dict[s
         **settings_for(world, base),
         "ZOOMBRIDGE_HOME": str(home),
         "ZOOMBRIDGE_ARCHIVE__START_DATE": (world.now() - timedelta(days=120)).date().isoformat(),
+        # deletion on at once: every kill may land between "verified" and "trashed"
+        "ZOOMBRIDGE_ARCHIVE__DELETE_FROM_ZOOM": "true",
+        "ZOOMBRIDGE_ARCHIVE__DELETE_GRACE_DAYS": "0",
     }
     return [sys.executable, "-m", "zoombridge.cli", "sync", "--once", "--json"], env
 
@@ -101,7 +104,9 @@ def test_sigkill_at_random_moments_then_a_full_run_leaves_a_complete_archive(
     tmp_path: Path, world: World
 ) -> None:
     home = tmp_path / "home"
-    with serve(world) as base:
+    served_at_start = served_files(world)  # trashed instances drop out of what Zoom serves
+    with serve_in_thread(world) as served:
+        base = served.base
         world.faults.slow_download_bytes_per_second = SLOW_BYTES_PER_SECOND
         progress = kill_repeatedly(home, base, world)
         world.faults.slow_download_bytes_per_second = 0
@@ -113,7 +118,7 @@ def test_sigkill_at_random_moments_then_a_full_run_leaves_a_complete_archive(
     summary = json.loads(final.stdout)
     assert summary["failed"] == 0, summary["errors"]
 
-    expected = served_files(world)
+    expected = {**served_at_start, **served_files(world)}
     # The kills fell at different stages: between files and in the middle of writing one.
     assert len(progress) == KILLS
     assert any(0 < archived < len(expected) for archived, _ in progress), progress
@@ -124,10 +129,10 @@ def test_sigkill_at_random_moments_then_a_full_run_leaves_a_complete_archive(
         rows = check_catalog(catalog, world, expected)
         check_storage(home / "archive", rows, expected)
         check_sidecars(catalog, home / "archive")
+        check_workflows_finished(home / "zoombridge-dbos.sqlite")
+        check_nothing_deleted_from_zoom_unverified(world, catalog)
     finally:
         catalog.dispose()
-    check_workflows_finished(home / "zoombridge-dbos.sqlite")
-    check_nothing_deleted_from_zoom_unverified(world)
 
 
 def check_catalog(
@@ -187,15 +192,25 @@ def check_workflows_finished(system_database: Path) -> None:
     assert set(statuses) == {"SUCCESS"}, statuses
 
 
-def check_nothing_deleted_from_zoom_unverified(world: World) -> None:
-    """Deletion from Zoom is off by default, so nothing may have left Zoom at all.
-
-    MERGER: when safe deletion lands, run the kills with ZOOMBRIDGE_ARCHIVE__DELETE_FROM_ZOOM
-    =true and a zero grace period, and assert here that every instance trashed in the world
-    has all its files archived and verified in the catalog (and an audit entry with their
-    checksums), and that no instance with an unverified file was trashed or deleted."""
-    gone = [i.uuid for i in world.instances.values() if i.trashed_at or i.recording_deleted]
-    assert gone == []
-    assert not any(
-        f.deleted or f.trashed_at for i in world.instances.values() for f in i.all_files()
-    )
+def check_nothing_deleted_from_zoom_unverified(world: World, catalog: Catalog) -> None:
+    """Deletion ran with no grace period through every kill: an instance left Zoom only with
+    every file archived, verified and audited with its checksum, and every instance whose
+    files were all archived did leave (a kill between Zoom's answer and the audit included)."""
+    with catalog.session() as session:
+        files = session.scalars(select(RecordingFileRow)).all()
+        audits = session.scalars(select(AuditEntry).where(AuditEntry.action == "trash")).all()
+        meetings = {m.uuid: m for m in session.scalars(select(Meeting))}
+    audited = {entry.meeting_uuid: entry for entry in audits}
+    assert len(audits) == len(audited), "one trash audit per instance"
+    assert not any(i.recording_deleted for i in world.instances.values()), "trash, not delete"
+    for instance in world.instances.values():
+        mine = [row for row in files if row.meeting_uuid == instance.uuid]
+        settled = bool(mine) and all(row.state == FileState.ARCHIVED for row in mine)
+        if instance.trashed_at is None:
+            assert not settled, f"{instance.uuid} was archived but not trashed"
+            continue
+        assert settled, f"{instance.uuid} was trashed with unarchived files"
+        assert all(row.verified_at is not None for row in mine)
+        assert meetings[instance.uuid].trashed_by_us_at is not None
+        checksums = json.dumps(audited[instance.uuid].detail)
+        assert all(row.sha256 and row.sha256 in checksums for row in mine), instance.uuid
