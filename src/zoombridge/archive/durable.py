@@ -23,6 +23,9 @@ from zoombridge.archive.workflows import FILE_QUEUE, HOST_QUEUE
 __all__ = ["drain_durable", "start_durable", "stop_durable", "system_database_url"]
 
 QUEUE_POLL_SECONDS = 0.05
+# Host listings are few and slow; polling their queue as often as the files' costs CPU a
+# backfill needs for transfers.
+HOST_QUEUE_POLL_SECONDS = 0.2
 # Workflows dequeued per transfer slot: the next file is already started (checkpointed,
 # waiting for a slot) when one finishes, instead of a queue poll later.
 DEQUEUE_AHEAD = 4
@@ -57,7 +60,7 @@ async def start_durable(
     DBOS(config=config)
     DBOS.launch()
     await DBOS.register_queue_async(
-        HOST_QUEUE, worker_concurrency=concurrency, polling_interval_sec=QUEUE_POLL_SECONDS
+        HOST_QUEUE, worker_concurrency=concurrency, polling_interval_sec=HOST_QUEUE_POLL_SECONDS
     )
     await DBOS.register_queue_async(
         FILE_QUEUE,
