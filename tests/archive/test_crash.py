@@ -26,13 +26,14 @@ import pytest
 from archive_helpers import file_bytes, served_files, sha256
 from sqlalchemy import select
 
-from zoombridge.archive.sidecar import SIDECAR_NAME, sidecar_document
+from zoombridge.archive.sidecar import sidecar_document
 from zoombridge.cli.emulator import settings_for
 from zoombridge.db import Catalog, FileState, open_catalog
 from zoombridge.db.models import AuditEntry, Meeting, RecordingFileRow
 from zoombridge.emulator import build_world
 from zoombridge.emulator.served import serve_in_thread
 from zoombridge.emulator.world import World
+from zoombridge.storage.keys import SIDECAR_NAME
 
 SEED = 20261123
 KILLS = 10

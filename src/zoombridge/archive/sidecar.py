@@ -17,11 +17,10 @@ from sqlalchemy import select
 
 from zoombridge.db import Catalog
 from zoombridge.db.models import MEETING_FILES, Meeting, RecordingFileRow
-from zoombridge.storage import Store
+from zoombridge.storage import InstanceKeys, Store
 
-__all__ = ["SIDECAR_NAME", "sidecar_document", "write_sidecars"]
+__all__ = ["sidecar_document", "write_sidecars"]
 
-SIDECAR_NAME = "meeting.json"
 FORMAT = "zoombridge.meeting/1"
 
 
@@ -91,7 +90,7 @@ async def write_sidecars(
         digest = hashlib.sha256(data).hexdigest()
         if digest == meeting.sidecar_sha256:
             continue
-        await store.put_bytes(f"{meeting.folder}/{SIDECAR_NAME}", data)
+        await store.put_bytes(InstanceKeys(meeting.folder).sidecar, data)
         with catalog.session() as session, session.begin():
             stored = session.get(Meeting, (connection_id, meeting.uuid))
             if stored is not None:

@@ -16,11 +16,10 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from zoombridge.archive.sidecar import SIDECAR_NAME
 from zoombridge.db import Catalog, FileState
 from zoombridge.db.models import Meeting, RecordingFileRow
 from zoombridge.errors import StorageError
-from zoombridge.storage import Store
+from zoombridge.storage import InstanceKeys, Store
 
 __all__ = [
     "Problem",
@@ -110,7 +109,7 @@ def archived_objects(
             for row in session.scalars(files.order_by(RecordingFileRow.storage_key))
         ]
         found += [
-            StoredObject(f"{row.folder}/{SIDECAR_NAME}", row.sidecar_sha256 or "", None, row.uuid)
+            StoredObject(InstanceKeys(row.folder).sidecar, row.sidecar_sha256 or "", None, row.uuid)
             for row in session.scalars(meetings.order_by(Meeting.folder))
         ]
     return found

@@ -269,19 +269,19 @@ async def _run_discovery(
     """List every host through the host queue: the instances found, each host's error, and
     the notes (such as why participant counts are missing), each said once."""
     queue = await _queue(HOST_QUEUE)
-    handles = []
+    workflow_ids = []
     for plan in plans:
         # Derived from the sync's id: a resumed sync finds its hosts' listings, not new ones.
         # (Not under the sync's "zb-sync:" prefix, where unfinished syncs are looked for.)
-        with SetWorkflowID(f"zb-host:{DBOS.workflow_id}:{plan['user_id']}"):
-            handles.append(await queue.enqueue_async(discover_host_workflow, connection_id, plan))
-    outcomes = await asyncio.gather(
-        *(handle.get_result() for handle in handles), return_exceptions=True
-    )
+        workflow_id = f"zb-host:{DBOS.workflow_id}:{plan['user_id']}"
+        with SetWorkflowID(workflow_id):
+            await queue.enqueue_async(discover_host_workflow, connection_id, plan)
+        workflow_ids.append(workflow_id)
+    outcomes = await wait_workflows_step(workflow_ids)
     instances, errors, notes = 0, [], set()
     for plan, outcome in zip(plans, outcomes, strict=True):
-        if isinstance(outcome, BaseException):
-            outcome = {"instances": 0, "error": f"listing workflow failed: {outcome!r}"}
+        if "failure" in outcome:
+            outcome = {"instances": 0, "error": f"listing workflow failed: {outcome['failure']}"}
         instances += outcome["instances"]
         if outcome["error"]:
             errors.append(f"{plan['email']}: {outcome['error']}")
@@ -319,7 +319,7 @@ async def transfer_results(
     connection_id: int, tasks: list[dict[str, Any]], workflow_ids: list[str]
 ) -> list[dict[str, Any]]:
     """Wait for the transfers; one whose workflow itself broke is failed in the catalog."""
-    outcomes = await wait_transfers_step(workflow_ids)
+    outcomes = await wait_workflows_step(workflow_ids)
     results: list[dict[str, Any]] = []
     for task_data, outcome in zip(tasks, outcomes, strict=True):
         if "failure" in outcome:
@@ -337,11 +337,11 @@ async def transfer_results(
 
 
 @DBOS.step()
-async def wait_transfers_step(workflow_ids: list[str]) -> list[dict[str, Any]]:
-    """The outcome of each file workflow, once all have ended; `{"failure": ...}` for one
-    that raised. One bulk status query per poll: awaiting thousands of handles one by one
-    polls and checkpoints each of them, which made a 5,000-file sync spend most of its time
-    waiting for the system database's write lock."""
+async def wait_workflows_step(workflow_ids: list[str]) -> list[dict[str, Any]]:
+    """The outcome of each workflow (file transfers, host listings), once all have ended;
+    `{"failure": ...}` for one that raised. One bulk status query per poll: awaiting
+    thousands of handles one by one polls and checkpoints each of them, which made a
+    5,000-file sync spend most of its time waiting for the system database's write lock."""
     found: dict[str, dict[str, Any]] = {}
     while len(found) < len(workflow_ids):
         # Only the oldest waiting ids each time: the queue runs them roughly in order, and

@@ -18,12 +18,20 @@ from datetime import UTC, datetime
 
 from zoombridge.errors import ConfigurationError
 
-__all__ = ["FIELDS", "InstanceKeys", "check_template", "safe_segment", "uuid_for_path"]
+__all__ = [
+    "FIELDS",
+    "SIDECAR_NAME",
+    "InstanceKeys",
+    "check_template",
+    "safe_segment",
+    "uuid_for_path",
+]
 
 FIELDS = frozenset(
     {"host_email", "host_id", "year", "month", "day", "start", "topic", "meeting_id", "uuid"}
 )
 MAX_SEGMENT = 120
+SIDECAR_NAME = "meeting.json"  # beside each instance's files
 MAX_KEY = 900  # S3 allows 1024 bytes; leave room for the file name
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
 _SPACES = re.compile(r"\s+")
@@ -110,4 +118,4 @@ class InstanceKeys:
 
     @property
     def sidecar(self) -> str:
-        return f"{self.folder}/meeting.json"
+        return f"{self.folder}/{SIDECAR_NAME}"
