@@ -18,6 +18,7 @@ from archive_helpers import MakeBridge, file_bytes, served_files
 from sqlalchemy import func, select
 from starlette.applications import Starlette
 
+from zoombridge.archive import inbox
 from zoombridge.archive.live import InboxApplier
 from zoombridge.archive.runtime import ArchiveRuntime
 from zoombridge.clock import ManualClock
@@ -29,6 +30,7 @@ from zoombridge.emulator.sender import WebhookSender
 from zoombridge.emulator.world import EmuInstance, World
 from zoombridge.web.webhooks import WebhookTarget, webhook_routes
 from zoombridge.zoom.webhooks import MAX_BODY_BYTES, sign
+from zoombridge.zoom.webhooks import WebhookEvent as ZoomEvent
 
 pytestmark = pytest.mark.anyio
 
@@ -193,6 +195,7 @@ async def test_receiver_refuses_what_it_cannot_trust_and_stores_nothing(
     now = live.rt.clock.now().timestamp()
     event = recording_event(world, "recording.completed", record_instance(world))
     body = json.dumps(event).encode()
+    broken = {**event, "payload": {"object": {"uuid": "x", "start_time": "not a date"}}}
     refused = {
         "wrong secret": await _post(live.http, now, body, secret="guess"),
         "stale": await _post(live.http, now - 301, body),
@@ -208,6 +211,7 @@ async def test_receiver_refuses_what_it_cannot_trust_and_stores_nothing(
         "unsigned": await live.http.post(URL, content=body),
         "not json": await _post(live.http, now, b"{not json"),
         "not an event": await _post(live.http, now, b'{"event": 5}'),
+        "malformed recording": await _post(live.http, now, json.dumps(broken).encode()),
         "oversized": await _post(live.http, now, b"{" + b" " * MAX_BODY_BYTES + b"}"),
         "unknown connection": await _post(live.http, now, body, path=URL + "/elsewhere"),
     }
@@ -247,3 +251,69 @@ async def test_the_receiver_answers_fast_even_while_transfers_run(live: Live, wo
     assert answered < 1.0
     assert await live.applier.apply_waiting() == 3
     await live.applier.drain()
+
+
+async def test_an_event_that_cannot_be_applied_does_not_hold_up_the_next(
+    live: Live, world: World
+) -> None:
+    # Stored by an older receiver that did not check the recording object.
+    malformed = ZoomEvent.model_validate(
+        {
+            "event": "recording.completed",
+            "event_ts": 1,
+            "payload": {"object": {"uuid": "x", "recording_files": "x"}},
+        }
+    )
+    assert inbox.accept(live.rt.catalog, live.rt.connection_id, malformed, live.rt.clock.now())
+    instance = record_instance(world, late_transcript=False)
+    recording_event(world, "recording.completed", instance)
+    await live.deliver_and_apply()
+
+    with live.rt.catalog.session() as session:
+        rows = session.scalars(select(WebhookEvent).order_by(WebhookEvent.id)).all()
+        assert [row.state for row in rows] == ["failed", "applied"]
+        assert "unexpected" in (rows[0].error or "")
+    states = {row.state for row in _rows(live.rt, instance.uuid).values()}
+    assert states == {FileState.ARCHIVED}
+
+
+async def test_zoom_busy_keeps_the_event_for_the_next_look(
+    live: Live, world: World, clock: ManualClock
+) -> None:
+    instance = record_instance(world, late_transcript=True)
+    clock.advance(360)
+    world.refresh_late_files()
+    recording_event(world, "recording.transcript_completed", instance)  # needs a Zoom lookup
+    await live.sender.deliver_due()
+    world.faults.server_errors = live.rt.zoom.max_attempts
+    assert await live.applier.apply_waiting() == 0
+    with live.rt.catalog.session() as session:
+        assert session.scalars(select(WebhookEvent.state)).all() == ["new"]
+    assert _rows(live.rt, instance.uuid) == {}
+
+    world.faults.server_errors = 0
+    assert await live.applier.apply_waiting() == 1
+    await live.applier.drain()
+    assert {row.state for row in _rows(live.rt, instance.uuid).values()} == {FileState.ARCHIVED}
+
+
+async def test_recording_deleted_keeps_what_is_archived_and_records_the_rest_gone(
+    live: Live, world: World
+) -> None:
+    instance = record_instance(world, late_transcript=True)
+    recording_event(world, "recording.completed", instance)
+    await live.deliver_and_apply()
+    before = {fid: (row.state, row.sha256) for fid, row in _rows(live.rt, instance.uuid).items()}
+
+    instance.recording_deleted = True
+    recording_event(world, "recording.deleted", instance)
+    await live.deliver_and_apply()
+    after = _rows(live.rt, instance.uuid)
+    for file_id, (state, digest) in before.items():
+        if state == FileState.ARCHIVED:
+            assert (after[file_id].state, after[file_id].sha256) == (state, digest)
+            assert (live.archive / after[file_id].storage_key).is_file()
+        else:
+            assert after[file_id].state == FileState.GONE
+            assert "deleted in Zoom" in (after[file_id].last_error or "")
+    assert any(state != FileState.ARCHIVED for state, _ in before.values())

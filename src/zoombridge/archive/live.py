@@ -62,6 +62,10 @@ class InboxApplier:
                 break
             except ZoomBridgeError as exc:
                 inbox.mark_done(self.rt.catalog, item.id, self.rt.clock.now(), error=str(exc))
+            except Exception as exc:  # one event that cannot be applied must not stop the rest
+                log.exception("event %s could not be applied", item.event.event)
+                error = f"unexpected: {exc!r}"
+                inbox.mark_done(self.rt.catalog, item.id, self.rt.clock.now(), error=error)
             else:
                 inbox.mark_done(self.rt.catalog, item.id, self.rt.clock.now())
                 if outcome.transfers is not None:

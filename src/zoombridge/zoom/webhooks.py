@@ -136,10 +136,15 @@ def parse_event(body: bytes) -> WebhookEvent:
     if not isinstance(data, dict):
         raise WebhookRejected("body is not a JSON object", status=400)
     try:
-        return WebhookEvent.model_validate(data)
+        event = WebhookEvent.model_validate(data)
+        # A recording event's object is read later, by the archive: a malformed one is refused
+        # now, while Zoom (or whoever signed it) still gets told, instead of stored.
+        event.recording()
+        event.phone_recordings()
     except ValidationError as exc:
         fields = ", ".join(".".join(map(str, e["loc"])) for e in exc.errors())
         raise WebhookRejected(f"not a Zoom event (bad or missing: {fields})", status=400) from None
+    return event
 
 
 def receive(
