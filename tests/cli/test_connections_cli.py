@@ -113,20 +113,25 @@ def test_add_sync_status_disable_remove(served: tuple[World, str], home: Path) -
 
 
 @pytest.mark.parametrize(
-    ("extra", "message"),
+    ("name", "extra", "message"),
     [
-        (["--client-secret", "wrong"], "Invalid client"),
-        (["--plan", "enterprise"], "--plan"),
-        (["--proxy", "proxy.example:3128"], "--proxy"),
-        (["--users", "nobody"], "--users"),
-        (["--key-template", "{topic}"], "must contain {uuid}"),
+        ("tenant", ["--client-secret", "wrong"], "Invalid client"),
+        ("tenant", ["--plan", "enterprise"], "--plan"),
+        ("tenant", ["--proxy", "proxy.example:3128"], "--proxy"),
+        ("tenant", ["--users", "nobody"], "--users"),
+        ("tenant", ["--key-template", "{topic}"], "must contain {uuid}"),
+        ("tenant", ["--concurrency", "0"], "--concurrency"),
+        ("tenant", ["--delete-action", "purge"], "--delete-action"),
+        ("tenant", ["--delete-grace-days", "-1"], "--delete-grace-days"),
+        ("tenant", ["--start-date", "2026-13-40"], "--start-date"),
+        ("default", [], "ZOOMBRIDGE_ZOOM__"),
     ],
 )
 def test_add_refuses_bad_input_and_writes_nothing(
-    served: tuple[World, str], home: Path, extra: list[str], message: str
+    served: tuple[World, str], home: Path, name: str, extra: list[str], message: str
 ) -> None:
     _, base = served
-    args = add_args(base, "tenant", *extra)
+    args = add_args(base, name, *extra)
     if "--client-secret" not in extra:
         args += ["--client-secret", SECRET]
     result = runner.invoke(app, args)

@@ -153,6 +153,7 @@ def validate_connection(
     each bad option. Returns the Zoom settings, the merged archive settings and the overrides
     in stored (JSON) form."""
     _check_name(name)
+    _refuse_default(name, "change it through those variables")
     unknown = sorted(set(overrides) - set(ARCHIVE_OVERRIDES))
     if unknown:
         raise ConfigurationError(
