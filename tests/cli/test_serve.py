@@ -34,7 +34,7 @@ def service(tmp_path: Path) -> Iterator[tuple[Served, str, Path, subprocess.Pope
     world = build_world("empty", seed=1)
     with serve_in_thread(world, webhook_url=f"{url}/webhooks/zoom", webhook_secret=SECRET) as zoom:
         env = {
-            **os.environ,
+            **{k: v for k, v in os.environ.items() if not k.startswith("ZOOMBRIDGE_")},
             **settings_for(world, zoom.base, SECRET),
             "ZOOMBRIDGE_HOME": str(tmp_path / "home"),
             "ZOOMBRIDGE_ARCHIVE__START_DATE": str(world.now().date() - timedelta(days=20)),
