@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from starlette.applications import Starlette
 
 from zoombridge.archive import inbox
+from zoombridge.archive.catalog import ensure_connection
 from zoombridge.archive.live import InboxApplier
 from zoombridge.archive.runtime import ArchiveRuntime
 from zoombridge.clock import ManualClock
@@ -317,3 +318,26 @@ async def test_recording_deleted_keeps_what_is_archived_and_records_the_rest_gon
             assert after[file_id].state == FileState.GONE
             assert "deleted in Zoom" in (after[file_id].last_error or "")
     assert any(state != FileState.ARCHIVED for state, _ in before.values())
+
+
+async def test_two_connections_on_one_account_each_keep_their_copy_of_an_event(
+    live: Live, world: World
+) -> None:
+    rt = live.rt
+    other = ensure_connection(rt.catalog, "tenant", "same-account", rt.clock.now())
+    targets = {
+        "default": WebhookTarget(rt.connection_id, SECRET, rt.catalog, rt.clock),
+        "tenant": WebhookTarget(other, SECRET, rt.catalog, rt.clock),
+    }
+    app = Starlette(routes=webhook_routes(targets, "default"))
+    body = json.dumps(recording_event(world, "recording.completed", record_instance(world)))
+    now = rt.clock.now().timestamp()
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app)) as http:
+        answers = [
+            (await _post(http, now, body.encode(), path=path)).json()["status"]
+            for path in (URL, URL + "/tenant", URL + "/tenant")
+        ]
+    assert answers == ["accepted", "accepted", "duplicate"]
+    with rt.catalog.session() as session:
+        owners = session.scalars(select(WebhookEvent.connection_id)).all()
+    assert sorted(owners) == sorted([rt.connection_id, other])

@@ -27,6 +27,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import DateTime, TypeDecorator
@@ -210,7 +211,7 @@ class WebhookEvent(Base):
     __tablename__ = "webhook_inbox"
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     connection_id: Mapped[int | None] = mapped_column(ForeignKey("connections.id"))
-    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    dedupe_key: Mapped[str] = mapped_column(String(200))
     event: Mapped[str] = mapped_column(String(100))
     event_ts: Mapped[int | None] = mapped_column(BigInteger)
     received_at: Mapped[datetime]
@@ -219,7 +220,11 @@ class WebhookEvent(Base):
     applied_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)
 
-    __table_args__ = (Index("ix_inbox_state", "state", "id"),)
+    # Per connection: two connections on one Zoom account each get their copy of an event.
+    __table_args__ = (
+        Index("ix_inbox_state", "state", "id"),
+        UniqueConstraint("connection_id", "dedupe_key", name="uq_inbox_connection_event"),
+    )
 
 
 class RatePacing(Base):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -31,7 +31,7 @@ class WebhookTarget:
     """Where one connection's events go."""
 
     connection_id: int
-    secret: str
+    secret: str = field(repr=False)
     catalog: Catalog
     clock: Clock
     on_stored: Callable[[], None] = lambda: None

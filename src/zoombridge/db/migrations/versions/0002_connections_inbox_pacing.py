@@ -46,7 +46,7 @@ def upgrade() -> None:
         sa.Column("error", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(["connection_id"], ["connections.id"]),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("dedupe_key"),
+        sa.UniqueConstraint("connection_id", "dedupe_key", name="uq_inbox_connection_event"),
     )
     op.create_index("ix_inbox_state", "webhook_inbox", ["state", "id"])
     op.create_table(
