@@ -79,7 +79,7 @@ async def _measure(home: Path, port: int, zoom_base: str, env: dict[str, str]) -
             applier.notify()
 
         target = WebhookTarget(rt.connection_id, SECRET, rt.catalog, rt.clock, stored)
-        app = service_app({DEFAULT_CONNECTION: target}, DEFAULT_CONNECTION, lambda: True)
+        app = service_app({DEFAULT_CONNECTION: target}, DEFAULT_CONNECTION)
         server = uvicorn.Server(uvicorn.Config(app, port=port, log_level="warning"))
         stop = asyncio.Event()
         tasks = [asyncio.create_task(server.serve()), asyncio.create_task(applier.run(stop))]

@@ -116,3 +116,19 @@ def test_sync_refuses_an_unknown_connection() -> None:
     result = runner.invoke(app, ["sync", "--once", "--connection", "other"])
     assert result.exit_code == 2
     assert "no connection named 'other'" in result.output
+
+
+def test_status_on_a_fresh_machine_says_idle_and_creates_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "home"
+    monkeypatch.setenv("ZOOMBRIDGE_HOME", str(home))
+    result = runner.invoke(app, ["status", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert (report["connection"], report["process"]) == ("default", "idle")
+    assert sum(report["files"].values()) == 0
+    unknown = runner.invoke(app, ["status", "--connection", "other"])
+    assert unknown.exit_code == 2
+    assert "no connection named 'other'" in unknown.output
+    assert not home.exists()

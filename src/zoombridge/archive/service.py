@@ -26,6 +26,7 @@ from zoombridge.db.models import MEETING_FILES, Meeting, RecordingFileRow, SyncS
 __all__ = [
     "SyncStatus",
     "SyncSummary",
+    "never_synced",
     "read_status",
     "record_failure",
     "start_or_join",
@@ -199,6 +200,24 @@ def read_status(catalog: Catalog, connection_id: int, name: str) -> SyncStatus:
         files=state_counts(catalog, connection_id),
         bytes_archived=int(archived_bytes or 0),
         bytes_freed=int(state.bytes_freed or 0),
+    )
+
+
+def never_synced(name: str) -> SyncStatus:
+    """The status of a connection on an installation that has no catalog yet."""
+    return SyncStatus(
+        connection=name,
+        process="idle",
+        error=None,
+        last_attempt_at=None,
+        last_finished_at=None,
+        fetched_till=None,
+        authorization="unknown",
+        authorization_detail=None,
+        unknown_users=[],
+        files=dict.fromkeys(FileState.ALL, 0),
+        bytes_archived=0,
+        bytes_freed=0,
     )
 
 

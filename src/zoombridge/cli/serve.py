@@ -55,7 +55,7 @@ async def run_service(bridge: ZoomBridge, host: str, port: int, stop: asyncio.Ev
             )
             for rt, ap in zip(runtimes, appliers, strict=True)
         }
-        app = service_app(targets, DEFAULT_CONNECTION, lambda: True)
+        app = service_app(targets, DEFAULT_CONNECTION)
         config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
         server = uvicorn.Server(config)
         _stop_on_signals(stop)

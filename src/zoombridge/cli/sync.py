@@ -10,10 +10,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from zoombridge.app import ZoomBridge
-from zoombridge.archive.service import SyncStatus, SyncSummary, sync_once
+from zoombridge.app import DEFAULT_CONNECTION, ZoomBridge
+from zoombridge.archive.service import SyncStatus, SyncSummary, never_synced, sync_once
 from zoombridge.cli.common import ConnectionOption, JsonOption, configuration_errors_exit, err
 from zoombridge.cli.progress import TransferBars
+from zoombridge.errors import ConfigurationError
 
 __all__ = ["run_sync", "show_status", "summary_table"]
 
@@ -94,16 +95,24 @@ def status_table(status: SyncStatus) -> Table:
     return table
 
 
+def _statuses(bridge: ZoomBridge, connection: str | None) -> list[SyncStatus]:
+    """Read-only: an installation that never synced is shown idle, not created."""
+    if not bridge.catalog_exists():
+        if connection not in (None, DEFAULT_CONNECTION):
+            raise ConfigurationError(f"no connection named {connection!r}; nothing synced yet")
+        return [never_synced(DEFAULT_CONNECTION)]
+    catalog = bridge.catalog()
+    try:
+        return bridge.statuses(catalog, connection)
+    finally:
+        catalog.dispose()
+
+
 def show_status(connection: ConnectionOption = None, as_json: JsonOption = False) -> None:
     """Show the sync status of every connection (or one): process, last attempt,
     authorization, file counts, bytes. With --json, one JSON object per line."""
     with configuration_errors_exit():
-        bridge = ZoomBridge.from_env()
-        catalog = bridge.catalog()
-        try:
-            statuses = bridge.statuses(catalog, connection)
-        finally:
-            catalog.dispose()
+        statuses = _statuses(ZoomBridge.from_env(), connection)
     for status in statuses:
         if as_json:
             typer.echo(json.dumps(status.as_dict()))
