@@ -106,3 +106,42 @@ def test_a_recording_that_just_ended_is_archived_from_its_webhook(
 
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=20) == 0
+
+
+def test_sync_without_once_keeps_syncing_and_stops_cleanly(tmp_path: Path) -> None:
+    """A recording made while `zoombridge sync` runs is found by its next round."""
+    world = build_world("empty", seed=1)
+    home = tmp_path / "home"
+    with serve_in_thread(world) as zoom:
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("ZOOMBRIDGE_")},
+            **settings_for(world, zoom.base),
+            "ZOOMBRIDGE_HOME": str(home),
+            "ZOOMBRIDGE_ARCHIVE__START_DATE": str(world.now().date() - timedelta(days=20)),
+            "ZOOMBRIDGE_ARCHIVE__POLL_SECONDS": "1",
+        }
+        command = [sys.executable, "-m", "zoombridge.cli", "sync"]
+        log = tmp_path / "sync.log"
+        with log.open("wb") as stderr:
+            process = subprocess.Popen(command, env=env, stderr=stderr)  # noqa: S603 - our own CLI
+        try:
+            deadline = time.monotonic() + STARTUP_SECONDS
+            while "Archive sync" not in log.read_text() and time.monotonic() < deadline:
+                assert process.poll() is None, log.read_text()
+                time.sleep(0.2)
+            recorded = httpx.post(
+                f"{zoom.base}/_emulator/meetings/record", json={"late_transcript": False}
+            )
+            uuid = recorded.json()["uuid"]
+            files = list(zoom.world.instances[uuid].all_files())
+            archived: dict[str, RecordingFileRow] = {}
+            while len(archived) < len(files) and time.monotonic() < deadline + 30:
+                time.sleep(0.3)
+                archived = _archived(home, uuid)
+            assert len(archived) == len(files), log.read_text()
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=20) == 0, log.read_text()
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait(timeout=10)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
@@ -11,6 +13,8 @@ from rich.console import Console
 from rich.table import Table
 
 from zoombridge.app import DEFAULT_CONNECTION, ZoomBridge
+from zoombridge.archive.loop import Round, keep_syncing
+from zoombridge.archive.runtime import ArchiveRuntime
 from zoombridge.archive.service import SyncStatus, SyncSummary, never_synced, sync_once
 from zoombridge.cli.common import ConnectionOption, JsonOption, configuration_errors_exit, err
 from zoombridge.cli.progress import TransferBars
@@ -44,18 +48,35 @@ def summary_table(summary: SyncSummary, where: str, connection: str | None = Non
 async def _sync(
     bridge: ZoomBridge, names: list[str] | None, *, once: bool, bars: TransferBars
 ) -> list[tuple[str, SyncSummary]]:
-    """Sync each connection in turn (each with its own client and rate budget); keep at it."""
+    """Sync each connection in turn (each with its own client and rate budget); without
+    `once`, keep syncing every poll interval until SIGINT/SIGTERM, reporting each round."""
     async with bridge.archives(names, progress=bars) as runtimes:
-        while True:
-            done = []
-            for runtime in runtimes:
-                with bars:
-                    done.append((runtime.name, await sync_once(runtime)))
-            if once:
-                return done
-            for name, summary in done:
-                err.print(summary_table(summary, bridge.storage_url(name), name))
-            await asyncio.sleep(bridge.settings.archive.poll_seconds)
+        if not once:
+            await _keep_syncing(bridge, runtimes)
+            return []
+        done = []
+        for runtime in runtimes:
+            with bars:
+                done.append((runtime.name, await sync_once(runtime)))
+        return done
+
+
+async def _keep_syncing(bridge: ZoomBridge, runtimes: list[ArchiveRuntime]) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+
+    def reporter(name: str) -> Callable[[Round], None]:
+        def report(done: Round) -> None:
+            if done.summary is not None:
+                err.print(summary_table(done.summary, bridge.storage_url(name), name))
+            else:
+                err.print(f"[red]sync of {name} failed:[/red] {done.error}")
+
+        return report
+
+    await asyncio.gather(*(keep_syncing(rt, stop, reporter(rt.name)) for rt in runtimes))
 
 
 def run_sync(
