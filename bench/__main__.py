@@ -45,7 +45,7 @@ def _chosen(names: list[str]) -> list[str]:
             known = ", ".join([*BENCHES, *GROUPS])
             raise SystemExit(f"unknown benchmark {name!r}; choose from: {known}")
         chosen += GROUPS.get(name, [name])
-    return chosen
+    return list(dict.fromkeys(chosen))  # a bench named twice runs once
 
 
 def _meets_target(r: dict[str, Any]) -> bool:
@@ -83,7 +83,7 @@ def main(argv: list[str]) -> int:
             r["name"],
             measured,
             _target(r),
-            _number(r["baseline"]),
+            _number(r["baseline"]) + (f" ({r['baseline_kind']})" if "baseline_kind" in r else ""),
             f"{r['value'] / r['baseline']:.2f}",
             "ok" if ok else "BELOW TARGET",
         )
