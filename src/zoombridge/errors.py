@@ -21,7 +21,8 @@
     └── SkippableError              this item cannot be done; carry on with the others
         ├── ZoomNotFound            Zoom says the user, meeting or recording does not exist
         ├── NotMediaError           a download returned an error page instead of the file
-        └── SizeMismatch            a download's bytes disagree with the size Zoom announced
+        ├── SizeMismatch            a download's bytes disagree with the size Zoom announced
+        └── UnusableMedia           a media file is damaged or unlike its siblings; no join is made
 
 Zoom errors carry the HTTP status, Zoom's own `code`, its message and the request id, and
 their `str()` tells a person what to do. Nothing in here ever holds a token or a secret.
@@ -49,6 +50,7 @@ __all__ = [
     "SkippableError",
     "StorageError",
     "TransportError",
+    "UnusableMedia",
     "WebhookRejected",
     "ZoomBridgeError",
     "ZoomError",
@@ -203,3 +205,16 @@ class NotMediaError(SkippableError, ZoomError):
 
 class SizeMismatch(SkippableError):
     """The bytes Zoom served are not the size its listing announced; nothing was kept."""
+
+
+class UnusableMedia(SkippableError):
+    """Media files that cannot be joined as they are; `problems` maps each file to what is wrong.
+
+    The originals are untouched and no output is left behind; the caller skips the join and
+    reports the problems.
+    """
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        self.problems = dict(problems)
+        listed = "; ".join(f"{name}: {problem}" for name, problem in self.problems.items())
+        super().__init__(f"cannot join these media files: {listed}")
