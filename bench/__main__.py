@@ -1,7 +1,8 @@
 """`make bench`: run every benchmark and print figures, targets and ratios to baselines.
 
 `python -m bench [NAME ...]` runs only the named ones: throughput, pacing, archive (the four
-archive benches), archive-throughput, archive-memory, archive-api, archive-webhook.
+archive benches), archive-throughput, archive-memory, archive-api, archive-webhook, media (the
+media benches), media-join.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from bench import (
     archive_memory,
     archive_throughput,
     archive_webhook,
+    media_join,
     pacing,
     throughput,
 )
@@ -32,8 +34,12 @@ BENCHES: dict[str, Bench] = {
     "archive-memory": archive_memory.run,
     "archive-api": archive_api.run,
     "archive-webhook": archive_webhook.run,
+    "media-join": media_join.run,
 }
-GROUPS = {"archive": ["archive-throughput", "archive-memory", "archive-api", "archive-webhook"]}
+GROUPS = {
+    "archive": ["archive-throughput", "archive-memory", "archive-api", "archive-webhook"],
+    "media": ["media-join"],
+}
 
 
 def _chosen(names: list[str]) -> list[str]:

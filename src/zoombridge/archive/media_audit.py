@@ -3,8 +3,8 @@
 Every packet of every audio and video stream is demuxed, which checks the container end to end
 (truncation shows as streams that stop before their header says) at the speed of reading the
 file. Decoding every frame of a multi-GB recording would cost minutes, so only a sample is
-decoded: at `SAMPLE_RUNS` positions spread over each stream, a run of `RUN_PACKETS` packets
-starting at a keyframe (decodable on its own). A file whose packets are garbage fails at the
+decoded: at `SAMPLE_RUNS` positions spread over each stream, a short run of packets starting
+at a keyframe (decodable on its own; `RUN_PACKETS`). A file whose packets are garbage fails at the
 first run. Damage confined to a stretch between runs is not seen; the demux pass, sizes and
 checksums guard the rest.
 
@@ -23,76 +23,101 @@ import av
 __all__ = ["RUN_PACKETS", "SAMPLE_RUNS", "TRUNCATION_SLACK_S", "PacketAudit", "ffmpeg_reason"]
 
 SAMPLE_RUNS = 8
-RUN_PACKETS = 4
+# Packets decoded per run: a keyframe and the frame predicted from it for video (a 1080p frame
+# costs about a millisecond), a few cheap packets for audio.
+RUN_PACKETS = {"video": 1, "audio": 4}
 # A stream may end a little before its header's duration (encoder delay, rounding); a cut file
 # stops far earlier. Below this, the demuxed end is taken as complete.
 TRUNCATION_SLACK_S = 0.5
+_NEVER = float("inf")
 
 
-@dataclass
+@dataclass(slots=True)
 class _StreamAudit:
+    """One stream's tally. Times are kept in the stream's own ticks: the per-packet work is a
+    few integer comparisons, which matters when a join checks every packet it copies."""
+
     stream: Any
     kind: str
-    seconds_per_tick: float  # the time base as a float: Fraction arithmetic per packet is slow
-    start_s: float  # the stream's first timestamp, relative to the container's
+    tick_s: float  # seconds per tick
+    zero_s: float  # the container's start, where every stream's timeline begins
+    start_s: float  # the stream's first timestamp, relative to zero_s
     header_s: float | None
-    targets: list[float]
-    next_target: int = 0
+    targets: list[int]  # ticks where decode runs are due
+    next_target: float = 0  # ticks of the next due run
     run_left: int = 0
     sampled: int = 0
     frames: int = 0
-    packets: int = 0
     corrupt: int = 0
-    end_s: float | None = None
-    run_at: float = 0.0  # where the current or last decode run started
+    end_ticks: int | None = None
+    run_at: float = 0.0  # seconds where the current decode run started
     error: str | None = None
+    error_at: float = 0.0
+
+    @property
+    def end_s(self) -> float | None:
+        return None if self.end_ticks is None else self.end_ticks * self.tick_s - self.zero_s
 
 
 class PacketAudit:
-    """Feed it every demuxed packet of one input; then `finish()` and read `problem()`."""
+    """Feed it every demuxed packet of one input, then `finish()` and read `problem()`."""
 
     def __init__(self, container: Any, *, decode: bool = True) -> None:
         self._decode = decode
         self._streams: dict[int, _StreamAudit] = {}
         # Ends are measured from the container's start, common to all streams: segment
         # durations and offsets are then the same for audio and video.
-        self._zero_s = (container.start_time or 0) / 1_000_000
+        zero_s = (container.start_time or 0) / 1_000_000
         default_s = container.duration / 1_000_000 if container.duration else None
         for stream in container.streams:
             if stream.type in ("audio", "video"):
-                self._streams[stream.index] = _stream_audit(stream, self._zero_s, default_s)
+                self._streams[stream.index] = _stream_audit(stream, zero_s, default_s)
+                # One thread: starting a decoder's thread pool costs more than the few
+                # frames it decodes here.
+                stream.codec_context.thread_count = 1
 
     @property
     def stream_indexes(self) -> list[int]:
         return list(self._streams)
 
     def feed(self, packet: Any) -> None:
-        audit = self._streams.get(packet.stream.index)
+        audit = self._streams.get(packet.stream_index)
         if audit is None or packet.dts is None:  # a non-AV stream, or the demuxer's flush packet
             return
-        audit.packets += 1
-        audit.corrupt += bool(packet.is_corrupt)
-        if packet.pts is None:
+        if packet.is_corrupt:
+            audit.corrupt += 1
+        pts = packet.pts
+        if pts is None:
             return
-        at = packet.pts * audit.seconds_per_tick - self._zero_s
-        end = at + (packet.duration or 0) * audit.seconds_per_tick
-        audit.end_s = end if audit.end_s is None else max(audit.end_s, end)
-        if self._decode and audit.error is None:
-            _sample(audit, packet, at)
+        end = pts + (packet.duration or 0)
+        if audit.end_ticks is None or end > audit.end_ticks:
+            audit.end_ticks = end
+        if audit.run_left or (pts >= audit.next_target and packet.is_keyframe and self._decode):
+            self._sample(audit, packet, pts)
+
+    def _sample(self, audit: _StreamAudit, packet: Any, pts: int) -> None:
+        """Decode a run of packets from the first keyframe at or after each due target."""
+        if audit.run_left == 0:
+            due = [target for target in audit.targets if target > pts]
+            audit.next_target = due[0] if due else _NEVER
+            audit.run_left = RUN_PACKETS[audit.kind]
+            audit.run_at = pts * audit.tick_s - audit.zero_s
+        _decode(audit, packet, audit.run_at)
+        audit.run_left -= 1
+        if audit.run_left == 0:
+            _drain(audit, audit.run_at)
 
     def finish(self) -> None:
         """Drain runs still open at the end of the file."""
         for audit in self._streams.values():
-            if audit.run_left and audit.error is None:
-                _drain(audit)
+            if audit.run_left:
+                audit.run_left = 0
+                _drain(audit, audit.run_at)
 
     def duration_s(self) -> float | None:
         """How long the demuxed packets last: the latest stream end."""
         ends = [a.end_s for a in self._streams.values() if a.end_s is not None]
         return max(ends) if ends else None
-
-    def stream_end_s(self, index: int) -> float | None:
-        return self._streams[index].end_s
 
     def decode_problem(self) -> str | None:
         """Why sampled packets did not decode, as a sentence; None when they did."""
@@ -107,43 +132,39 @@ class PacketAudit:
 
 
 def _stream_audit(stream: Any, zero_s: float, default_s: float | None) -> _StreamAudit:
-    tick = float(stream.time_base or Fraction(1, 1_000_000))
-    start_s = stream.start_time * tick - zero_s if stream.start_time is not None else 0.0
-    header_s = stream.duration * tick if stream.duration else default_s
-    span = header_s or 0.0
-    targets = [start_s + span * index / SAMPLE_RUNS for index in range(SAMPLE_RUNS)]
-    return _StreamAudit(stream, stream.type, tick, start_s, header_s, targets)
+    tick_s = float(stream.time_base or Fraction(1, 1_000_000))
+    first = stream.start_time if stream.start_time is not None else round(zero_s / tick_s)
+    header_s = stream.duration * tick_s if stream.duration else default_s
+    span = round((header_s or 0.0) / tick_s)
+    targets = [first + span * index // SAMPLE_RUNS for index in range(SAMPLE_RUNS)]
+    start_s = first * tick_s - zero_s
+    audit = _StreamAudit(stream, stream.type, tick_s, zero_s, start_s, header_s, targets)
+    audit.next_target = targets[0]
+    return audit
 
 
-def _sample(audit: _StreamAudit, packet: Any, at: float) -> None:
-    """Decode runs of packets from keyframes at the sample targets."""
-    if audit.run_left == 0:
-        due = audit.next_target < len(audit.targets) and at >= audit.targets[audit.next_target]
-        if not (due and packet.is_keyframe):
-            return
-        while audit.next_target < len(audit.targets) and audit.targets[audit.next_target] <= at:
-            audit.next_target += 1
-        audit.run_left, audit.run_at = RUN_PACKETS, at
+def _decode(audit: _StreamAudit, packet: Any, at: float) -> None:
+    """Decode one sampled packet (after an error, nothing more)."""
+    if audit.error is not None:
+        return
     try:
         audit.frames += len(audit.stream.codec_context.decode(packet))
     except av.FFmpegError as exc:
-        audit.error, audit.run_at = ffmpeg_reason(exc), at
+        audit.error, audit.error_at = ffmpeg_reason(exc), at
         return
     audit.sampled += 1
-    audit.run_left -= 1
-    if audit.run_left == 0:
-        _drain(audit)
 
 
-def _drain(audit: _StreamAudit) -> None:
-    """Collect frames the decoder still holds, then reset it for the next keyframe run."""
+def _drain(audit: _StreamAudit, at: float) -> None:
+    """Collect the frames the decoder still holds, then reset it for the next keyframe run."""
+    if audit.error is not None:
+        return
     context = audit.stream.codec_context
     try:
         audit.frames += len(context.decode(None))
     except av.FFmpegError as exc:
-        audit.error = ffmpeg_reason(exc)
+        audit.error, audit.error_at = ffmpeg_reason(exc), at
         return
-    audit.run_left = 0
     context.flush_buffers()
 
 
@@ -156,7 +177,7 @@ def ffmpeg_reason(exc: Exception) -> str:
 def _decode_problem(audit: _StreamAudit) -> str | None:
     name = f"the {audit.kind} stream ({audit.stream.codec_context.codec.canonical_name})"
     if audit.error is not None:
-        return f"does not decode: {name} fails at {audit.run_at:.1f} s: {audit.error}"
+        return f"does not decode: {name} fails at {audit.error_at:.1f} s: {audit.error}"
     if audit.corrupt:
         return f"does not decode: {audit.corrupt} packets of {name} are flagged corrupt"
     if audit.sampled and not audit.frames:

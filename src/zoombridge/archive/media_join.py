@@ -91,10 +91,8 @@ def _copy(segments: list[Segment], temporary: Path) -> list[float]:
     return durations
 
 
-def _before_start(packet: Any, zero: int) -> bool:
-    """An audio packet that ends before its segment starts (AAC priming)."""
-    ends = None if packet.pts is None else packet.pts + (packet.duration or 0)
-    return packet.stream.type == "audio" and ends is not None and ends <= zero
+def _ends_by(packet: Any, limit: int) -> bool:
+    return packet.pts is not None and packet.pts + (packet.duration or 0) <= limit
 
 
 class _CopyWriter:
@@ -107,18 +105,23 @@ class _CopyWriter:
 
     def append(self, segment: Segment, offset_s: float, *, first: bool) -> float:
         """Copy `segment` so that its timeline starts at `offset_s`; its length in seconds."""
-        audit = PacketAudit(segment.container)
         position = {stream.index: i for i, stream in enumerate(segment.streams)}
         zero = [round(segment.zero_s / stream.time_base) for stream in segment.streams]
         shift = [
             round(offset_s / s.time_base) - z for s, z in zip(segment.streams, zero, strict=True)
         ]
+        # AAC's priming packet ends before the segment's start: the first segment keeps it
+        # (the muxer writes an edit list for it); later ones drop it, or it would overlap the
+        # end of the previous segment.
+        drop_before = [
+            None if first or stream.type != "audio" else z
+            for stream, z in zip(segment.streams, zero, strict=True)
+        ]
+        audit = PacketAudit(segment.container)
         for packet in demuxed(segment, audit):
-            i = position[packet.stream.index]
-            # AAC's priming packet ends before the segment's start: the first segment keeps it
-            # (the muxer writes an edit list for it); later ones drop it, or it would overlap
-            # the end of the previous segment.
-            if not first and _before_start(packet, zero[i]):
+            i = position[packet.stream_index]
+            limit = drop_before[i]
+            if limit is not None and _ends_by(packet, limit):
                 continue
             shift[i] = self._mux(packet, i, shift[i])
         length = audit.duration_s()

@@ -138,21 +138,16 @@ def demuxed(segment: Segment, audit: PacketAudit) -> Iterator[Any]:
     Reading errors, and whatever the audit finds at the end (truncation, undecodable
     samples), raise UnusableMedia for this segment.
     """
-    packets = segment.container.demux(*segment.streams)
-    while True:
-        try:
-            packet = next(packets)
-        except StopIteration:
-            break
-        except (av.FFmpegError, ValueError) as exc:
-            reached = audit.duration_s() or 0.0
-            stopped = (
-                f"does not decode: reading stopped after {reached:.1f} s: {ffmpeg_reason(exc)}"
-            )
-            raise UnusableMedia({str(segment.path): stopped}) from exc
-        audit.feed(packet)
-        if packet.dts is not None:
-            yield packet
+    try:
+        # Only the demuxer's own errors land here: the caller's run between the yields.
+        for packet in segment.container.demux(*segment.streams):
+            audit.feed(packet)
+            if packet.dts is not None:
+                yield packet
+    except (av.FFmpegError, ValueError) as exc:
+        reached = audit.duration_s() or 0.0
+        stopped = f"does not decode: reading stopped after {reached:.1f} s: {ffmpeg_reason(exc)}"
+        raise UnusableMedia({str(segment.path): stopped}) from exc
     audit.finish()
     problem = audit.problem()
     if problem is not None:
