@@ -116,13 +116,21 @@ def emulator_tone(seed: int) -> int:
     return 220 + (seed % 8) * 55
 
 
-def build_video(path: Path, frames: list[bytes], *, size: tuple[int, int], fps: int) -> Path:
-    """An H.264 MP4 whose frames have the given luma planes (chroma neutral), one keyframe."""
+def build_video(
+    path: Path,
+    frames: list[bytes],
+    *,
+    size: tuple[int, int],
+    fps: int,
+    options: dict[str, str] | None = None,
+) -> Path:
+    """A video-only H.264 MP4 whose frames have the given luma planes (chroma neutral); by
+    default one keyframe and no B-frames."""
     width, height = size
     with av.open(str(path), "w", format="mp4") as container:
         stream = container.add_stream("libx264", rate=fps)
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-        stream.options = {"preset": "ultrafast", "g": "1000", "threads": "1"}
+        stream.options = options or {"preset": "ultrafast", "g": "1000", "threads": "1"}
         for index, luma in enumerate(frames):
             frame = av.VideoFrame(width, height, "yuv420p")
             for plane_index, plane in enumerate(frame.planes):
@@ -146,8 +154,10 @@ def flat(size: tuple[int, int], value: int) -> bytes:
     return bytes([value]) * (size[0] * size[1])
 
 
-def checkerboard(size: tuple[int, int], cell: int = 8) -> bytes:
+def checkerboard(size: tuple[int, int], cell: int = 8, shift: int = 0) -> bytes:
     width, height = size
     return bytes(
-        235 if ((x // cell) + (y // cell)) % 2 else 16 for y in range(height) for x in range(width)
+        235 if (((x + shift) // cell) + (y // cell)) % 2 else 16
+        for y in range(height)
+        for x in range(width)
     )

@@ -10,7 +10,10 @@ from typing import Any
 import av
 import pytest
 from media_helpers import (
+    build_video,
+    checkerboard,
     decode_everything,
+    flat,
     emulator_tone,
     flat_frame_times,
     packet_spans,
@@ -19,8 +22,9 @@ from media_helpers import (
     write_media,
 )
 
-from zoombridge.archive.media_join import JoinResult, UnusableMedia, join_segments
+from zoombridge.archive.media_join import JoinResult, UnusableMedia, _CopyWriter, join_segments
 from zoombridge.archive.media_probe import probe_media
+from zoombridge.archive.media_segments import Segment
 from zoombridge.errors import SkippableError
 
 
@@ -82,6 +86,25 @@ def test_three_video_segments_are_copied_onto_one_timeline(tmp_path: Path) -> No
     for offset, spec in zip(result.offsets_s, specs, strict=True):
         heard = tone_hz(result.output, offset + 0.2, 1.5)
         assert heard == pytest.approx(emulator_tone(spec["seed"]), rel=0.03)
+
+
+def test_reordered_video_with_b_frames_is_copied_in_order(tmp_path: Path) -> None:
+    size, fps = (64, 48), 10
+    options = {"preset": "medium", "bframes": "3", "g": "12", "threads": "1"}
+    parts = []
+    for index, count in enumerate((23, 17)):
+        frames = [flat(size, 16)] + [checkerboard(size, shift=n) for n in range(1, count)]
+        parts.append(
+            build_video(tmp_path / f"b{index}.mp4", frames, size=size, fps=fps, options=options)
+        )
+    with av.open(str(parts[0])) as first:
+        reordered = [p.pts != p.dts for p in first.demux() if p.dts is not None]
+    assert any(reordered)  # the decode order really differs from the display order
+    result = join_segments(parts, tmp_path / "joined.mp4")
+    assert result.method == "copy"
+    times = check_joined(result, parts, frame_s=1 / fps)
+    assert len(times["video"]) == 40
+    assert flat_frame_times(result.output) == [0.0, 2.3]
 
 
 def test_audio_segments_are_copied_into_an_m4a(tmp_path: Path) -> None:
@@ -224,3 +247,22 @@ def test_a_rejoin_replaces_the_previous_output(tmp_path: Path) -> None:
     result = join_segments(parts, output)
     assert json.loads(json.dumps(result.to_json()))["output"] == str(output)
     assert probe_media(output).duration_s == pytest.approx(4.0, abs=0.01)
+
+
+def test_a_decode_time_that_would_go_backwards_moves_the_rest_of_the_segment_later(
+    tmp_path: Path,
+) -> None:
+    """The muxer refuses a decode time at or before the previous one (it would end the join):
+    the copier moves the segment on by the few ticks needed and keeps them for its later packets."""
+    part = write_media(tmp_path, "part.m4a", kind="audio", duration=1.0)
+    with (
+        av.open(str(part)) as source,
+        av.open(str(tmp_path / "out.m4a"), "w", format="mp4") as output,
+    ):
+        writer = _CopyWriter(output, Segment(part, source, tuple(source.streams)))
+        first, second, third = [p for p in source.demux() if p.dts is not None][1:4]
+        assert (first.dts, second.dts, third.dts) == (0, 1024, 2048)
+        assert writer._mux(first, 0, 0) == 0
+        assert writer._mux(second, 0, -1024) == -1023  # dts 0 again: moved to 1
+        assert second.pts == 1
+        assert writer._mux(third, 0, -1023) == -1023  # dts 1025: in order, unchanged

@@ -227,9 +227,13 @@ def test_json_round_trip(tmp_path: Path, video: Path) -> None:
         {"decodes": "yes"},
         {"surprise": 1},
         {"duration_s": "3"},
+        {"version": None},
     ],
 )
 def test_from_json_refuses_what_is_not_a_probe(video: Path, change: dict[str, Any]) -> None:
     data = probe_media(video).to_json() | change
+    with pytest.raises(ValueError, match="not a stored media probe"):
+        MediaProbe.from_json(data)
+    del data["version"]
     with pytest.raises(ValueError, match="not a stored media probe"):
         MediaProbe.from_json(data)

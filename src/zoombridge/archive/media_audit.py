@@ -23,8 +23,8 @@ import av
 __all__ = ["RUN_PACKETS", "SAMPLE_RUNS", "TRUNCATION_SLACK_S", "PacketAudit", "ffmpeg_reason"]
 
 SAMPLE_RUNS = 8
-# Packets decoded per run: a keyframe and the frame predicted from it for video (a 1080p frame
-# costs about a millisecond), a few cheap packets for audio.
+# Packets decoded per run: the keyframe alone for video (a 1080p frame costs about a
+# millisecond, and a join pays this per segment), a few cheap packets for audio.
 RUN_PACKETS = {"video": 1, "audio": 4}
 # A stream may end a little before its header's duration (encoder delay, rounding); a cut file
 # stops far earlier. Below this, the demuxed end is taken as complete.
@@ -72,9 +72,8 @@ class PacketAudit:
         for stream in container.streams:
             if stream.type in ("audio", "video"):
                 self._streams[stream.index] = _stream_audit(stream, zero_s, default_s)
-                # One thread: starting a decoder's thread pool costs more than the few
-                # frames it decodes here.
-                stream.codec_context.thread_count = 1
+                if decode:  # starting a decoder's thread pool costs more than a few frames
+                    stream.codec_context.thread_count = 1
 
     @property
     def stream_indexes(self) -> list[int]:

@@ -74,7 +74,7 @@ class MediaProbe:
         """The probe `to_json` gave; ValueError naming the field when `data` is not one."""
         try:
             streams = tuple(StreamInfo(**dict(item)) for item in data["streams"])
-            probe = cls(**{**data, "streams": streams})
+            probe = cls(**{**data, "streams": streams, "version": data["version"]})
         except (KeyError, TypeError) as exc:
             raise ValueError(f"not a stored media probe: {exc}") from exc
         _check_types(probe)
