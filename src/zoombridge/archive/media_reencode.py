@@ -2,9 +2,10 @@
 
 The output takes the first segment's picture size and frame rate, sample rate and channel
 layout; later segments are scaled and resampled to them. Each segment's first video and first
-audio stream are kept (a Zoom recording has one of each at most). Every frame is placed on the joined
-timeline by its own timestamp (video) or by sample count from the segment's start (audio,
-which Zoom records without gaps), so segment k starts at the sum of the lengths before it.
+audio stream are kept (a Zoom recording has one of each at most). Every frame is placed on the
+joined timeline by its own timestamp (video) or by sample count from the segment's start
+(audio, which Zoom records without gaps), so segment k starts at the sum of the lengths before
+it.
 Audio is padded with silence where a segment's audio is shorter than its video.
 """
 
