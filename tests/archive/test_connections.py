@@ -32,9 +32,9 @@ from zoombridge.archive.connections import (
 )
 from zoombridge.archive.service import sync_once
 from zoombridge.clock import ManualClock
-from zoombridge.db import FileState
+from zoombridge.db import Catalog, FileState
 from zoombridge.db.models import Connection, Host, RecordingFileRow
-from zoombridge.db.secrets import KEY_FILE_NAME, generate_key
+from zoombridge.db.secrets import KEY_FILE_NAME, KeyRing, generate_key
 from zoombridge.emulator import DEFAULT_CREDENTIALS, build_world, create_app
 from zoombridge.emulator.world import World
 from zoombridge.errors import AuthenticationError, ConfigurationError, MissingScopes
@@ -186,6 +186,33 @@ async def test_one_connection_can_be_synced_alone_and_a_disabled_one_is_left_out
     with pytest.raises(ConfigurationError, match="no connection named 'nope'"):
         async with bridge.archive(connection="nope"):
             pass
+
+
+async def test_serving_opens_the_catalog_and_each_connections_secrets_once(
+    bridge: ZoomBridge, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    register(bridge, webhook_secret=WEBHOOK_SECRET)
+    opened: list[str] = []
+    catalogs: list[Catalog] = []
+    real_open, real_catalog = KeyRing.open, ZoomBridge.catalog
+
+    def counted_open(keys: KeyRing, token: str, context: str) -> str:
+        opened.append(context)
+        return real_open(keys, token, context)
+
+    def counted_catalog(self: ZoomBridge) -> Catalog:
+        catalogs.append(real_catalog(self))
+        return catalogs[-1]
+
+    monkeypatch.setattr(KeyRing, "open", counted_open)
+    monkeypatch.setattr(ZoomBridge, "catalog", counted_catalog)
+    async with bridge.serving() as served:
+        secrets = {
+            config.name: config.zoom.webhook_secret.get_secret_value() for config, _ in served
+        }
+        assert [rt.name for _, rt in served] == ["default", "tenant-b"]
+    assert secrets == {"default": "", "tenant-b": WEBHOOK_SECRET}
+    assert (len(catalogs), len(opened)) == (1, 1)
 
 
 # secrets at rest -----------------------------------------------------------------------------
