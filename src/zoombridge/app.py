@@ -237,8 +237,12 @@ class ZoomBridge:
             yield served
 
     async def _start_durable(self, stack: AsyncExitStack, configs: list[ConnectionConfig]) -> None:
-        concurrency = max(config.archive.concurrency for config in configs)
-        await start_durable(self.settings.effective_database_url(), concurrency=concurrency)
+        await start_durable(
+            self.settings.effective_database_url(),
+            concurrency=max(config.archive.concurrency for config in configs),
+            worker_id=self.settings.worker_id,
+            log_level=self.settings.dbos_log_level,
+        )
         stack.callback(stop_durable)
         stack.callback(self._dispose_pacer)
 
