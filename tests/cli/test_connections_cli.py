@@ -136,6 +136,7 @@ def test_add_refuses_bad_input_and_writes_nothing(
         args += ["--client-secret", SECRET]
     result = runner.invoke(app, args)
     assert result.exit_code == 2, result.output
+    assert result.output.startswith("configuration: ")  # as every command says it
     assert message.lower() in " ".join(result.output.split()).lower()
     assert not home.exists()
 

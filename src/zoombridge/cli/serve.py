@@ -14,21 +14,19 @@ from typing import Annotated
 
 import typer
 import uvicorn
-from rich.console import Console
 
 from zoombridge.app import DEFAULT_CONNECTION, ZoomBridge
 from zoombridge.archive.connections import ConnectionConfig
 from zoombridge.archive.live import InboxApplier
 from zoombridge.archive.loop import keep_syncing
 from zoombridge.archive.runtime import ArchiveRuntime
-from zoombridge.errors import ConfigurationError
+from zoombridge.cli.common import configuration_errors_exit, err
 from zoombridge.web.service import service_app
 from zoombridge.web.webhooks import WebhookTarget
 
 __all__ = ["run_service", "serve"]
 
 log = logging.getLogger("zoombridge.serve")
-err = Console(stderr=True)
 
 
 async def _exit_when(stop: asyncio.Event, server: uvicorn.Server) -> None:
@@ -85,7 +83,7 @@ def serve(
 ) -> None:
     """Run the service: Zoom webhooks at /webhooks/zoom (/webhooks/zoom/NAME for a registered
     connection), archive workers, a sync of every connection every minute."""
-    try:
+    with configuration_errors_exit():
         bridge = ZoomBridge.from_env()
         if not bridge.settings.zoom.webhook_secret.get_secret_value():
             err.print(
@@ -93,6 +91,3 @@ def serve(
                 "polling still archives everything[/yellow]"
             )
         asyncio.run(run_service(bridge, host, port, asyncio.Event()))
-    except ConfigurationError as exc:
-        err.print(f"[red]configuration:[/red] {exc}")
-        raise typer.Exit(2) from None
