@@ -13,7 +13,6 @@ import pytest
 from archive_helpers import archive_settings, file_bytes, served_files, sync
 from pydantic import SecretStr
 from sqlalchemy import select
-from starlette.types import Receive, Scope, Send
 from tenant_helpers import TENANT_B, forward_proxy, router_for, tenant_world, zoom_fields
 
 from zoombridge.app import ZoomBridge
@@ -35,11 +34,11 @@ from zoombridge.clock import ManualClock
 from zoombridge.db import Catalog, FileState
 from zoombridge.db.models import Connection, Host, RecordingFileRow
 from zoombridge.db.secrets import KEY_FILE_NAME, KeyRing, generate_key
-from zoombridge.emulator import DEFAULT_CREDENTIALS, build_world, create_app
+from zoombridge.emulator import DEFAULT_CREDENTIALS, build_world
+from zoombridge.emulator.served import serve_in_thread
 from zoombridge.emulator.world import World
 from zoombridge.errors import AuthenticationError, ConfigurationError, MissingScopes
 from zoombridge.settings import ZoomSettings
-from zoombridge.testing import serve_asgi
 from zoombridge.zoom.models import RecordingFile
 
 pytestmark = pytest.mark.anyio
@@ -394,16 +393,8 @@ async def test_a_connection_syncs_through_its_forward_proxy(
     tmp_path: Path, clock: ManualClock
 ) -> None:
     world = build_world("small", seed=5, clock=clock, users=2, phone=False)
-    app = create_app(world, on_network=True)
-    reached: list[tuple[str, str]] = []
-
-    async def logged(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            reached.append((scope["method"], scope["path"]))
-        await app(scope, receive, send)
-
-    with serve_asgi(logged) as base:
-        world.web_base = world.api_url = base
+    with serve_in_thread(world) as served:
+        base = served.base
         async with forward_proxy() as proxy:
             bridge = ZoomBridge(archive_settings(tmp_path / "home", world), clock=clock)
             c = DEFAULT_CREDENTIALS
@@ -427,7 +418,7 @@ async def test_a_connection_syncs_through_its_forward_proxy(
     assert any(url.startswith(f"{base}/v2/users?") for _, url in through)
     downloads = [url for _, url in through if "/rec/cdn/" in url]
     assert len(downloads) == len(expected)
-    assert len(through) == len(reached)  # every request Zoom got came through the proxy
+    assert len(through) == len(served.seen)  # every request Zoom got came through the proxy
 
 
 async def test_the_environment_connection_still_works_alone(
