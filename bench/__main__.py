@@ -2,7 +2,8 @@
 
 `python -m bench [NAME ...]` runs only the named ones: throughput, pacing, archive (the four
 archive benches), archive-throughput, archive-memory, archive-api, archive-webhook, media (the
-media benches), media-join.
+media benches), media-join. The rows go to bench/results.json, each marked with its bench; the
+rows of benches not run stay.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ GROUPS = {
     "archive": ["archive-throughput", "archive-memory", "archive-api", "archive-webhook"],
     "media": ["media-join"],
 }
+RESULTS = Path(__file__).parent / "results.json"
+Row = dict[str, Any]
 
 
 def _chosen(names: list[str]) -> list[str]:
@@ -70,11 +73,34 @@ def _target(r: dict[str, Any]) -> str:
     return ("<= " if r.get("lower_is_better") else ">= ") + _number(r["target"])
 
 
+def merged(previous: list[Row], fresh: list[Row]) -> list[Row]:
+    """The results after a run: this run's rows for the benches it ran, the earlier rows of
+    the others, in BENCHES order. A row of a file written before rows named their bench
+    stays unless this run wrote a row of its name."""
+    ran = {row["bench"] for row in fresh}
+    names = {row["name"] for row in fresh}
+    kept = [row for row in previous if row.get("bench") in BENCHES and row["bench"] not in ran]
+    unmarked = [row for row in previous if "bench" not in row and row["name"] not in names]
+    order = list(BENCHES)
+    return sorted([*kept, *fresh], key=lambda row: order.index(row["bench"])) + unmarked
+
+
+def save(results: list[Row], path: Path = RESULTS) -> None:
+    """Merge this run's rows into the results file (one that does not parse is replaced)."""
+    try:
+        previous = json.loads(path.read_text())
+    except (OSError, ValueError):
+        previous = []
+    if not isinstance(previous, list):
+        previous = []
+    path.write_text(json.dumps(merged(previous, results), indent=2))
+
+
 def main(argv: list[str]) -> int:
     names = _chosen(argv)
-    results: list[dict[str, Any]] = []
+    results: list[Row] = []
     for name in names:
-        results += BENCHES[name]()
+        results += [{**row, "bench": name} for row in BENCHES[name]()]
     table = Table(title="zoombridge benchmarks")
     for column in ("benchmark", "measured", "target", "baseline (same run)", "ratio", "verdict"):
         table.add_column(column)
@@ -94,8 +120,7 @@ def main(argv: list[str]) -> int:
             "ok" if ok else "BELOW TARGET",
         )
     Console().print(table)
-    out = Path(__file__).parent / "results.json"
-    out.write_text(json.dumps(results, indent=2))
+    save(results)
     return 1 if failed else 0
 
 

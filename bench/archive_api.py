@@ -17,14 +17,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from bench import servers
-from bench.archive_common import (
-    bridge_settings,
-    rate_limit_refusals,
-    request_counts,
-    run_sync,
-    scratch,
-    start_date,
-)
+from bench.archive_common import bridge_settings, request_counts, run_sync, scratch, start_date
 from bench.archive_server import SEED
 from zoombridge.app import ZoomBridge
 from zoombridge.emulator import build_world
@@ -87,7 +80,7 @@ def run(
             ZoomBridge(settings).catalog().dispose()
             synced = asyncio.run(run_sync(settings))
         counts = request_counts(base)
-        refusals = rate_limit_refusals(base)
+        refusals = servers.rate_limit_refusals(base)
     summary = synced.summary
     api = {name: n for name, n in counts.items() if name not in NOT_API}
     calls = sum(api.values())

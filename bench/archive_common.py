@@ -18,7 +18,7 @@ import httpx
 
 from zoombridge.app import ZoomBridge
 from zoombridge.archive.service import SyncSummary, sync_once
-from zoombridge.emulator import DEFAULT_CREDENTIALS
+from zoombridge.cli.emulator import emulator_settings
 from zoombridge.settings import Settings
 
 __all__ = [
@@ -43,13 +43,8 @@ def bridge_settings(
     base: str, home: Path, *, plan: str = "business", concurrency: int = CONCURRENCY
 ) -> Settings:
     """zoombridge on SQLite and a local folder under `home`, talking to the emulator."""
-    credentials = {k: DEFAULT_CREDENTIALS[k] for k in ("account_id", "client_id", "client_secret")}
-    return Settings.model_validate(
-        {
-            "zoom": {**credentials, "api_url": f"{base}/v2", "oauth_url": base, "plan": plan},
-            "home": home,
-            "archive": {"start_date": start_date(), "concurrency": concurrency},
-        }
+    return emulator_settings(
+        base, plan=plan, home=home, start_date=start_date(), concurrency=concurrency
     )
 
 
@@ -84,8 +79,3 @@ def request_counts(base: str) -> dict[str, int]:
     """How many requests the bench emulator answered, by endpoint family."""
     counts: dict[str, Any] = httpx.get(f"{base}/_bench/requests", timeout=10).json()
     return {str(name): int(count) for name, count in counts.items()}
-
-
-def rate_limit_refusals(base: str) -> int:
-    state: dict[str, Any] = httpx.get(f"{base}/_emulator/state", timeout=10).json()
-    return int(state["rate_limit_refusals"])

@@ -20,7 +20,6 @@ import httpx
 
 from bench import servers
 from bench.archive_common import CONCURRENCY, bridge_settings, run_sync, scratch, start_date
-from zoombridge.emulator import DEFAULT_CREDENTIALS
 from zoombridge.zoom import month_windows
 from zoombridge.zoom.pagination import path_id
 
@@ -38,18 +37,6 @@ class Fetched:
     @property
     def mb_per_s(self) -> float:
         return self.bytes / self.seconds / 1e6
-
-
-async def _token(http: httpx.AsyncClient, base: str) -> str:
-    c = DEFAULT_CREDENTIALS
-    answer = await http.post(
-        f"{base}/oauth/token",
-        data={"grant_type": "account_credentials", "account_id": c["account_id"]},
-        auth=(c["client_id"], c["client_secret"]),
-    )
-    answer.raise_for_status()
-    token: str = answer.json()["access_token"]
-    return token
 
 
 async def _pages(http: httpx.AsyncClient, url: str, key: str, params: dict[str, str]) -> list[Any]:
@@ -96,7 +83,8 @@ async def baseline_download(base: str, folder: Path, concurrency: int = CONCURRE
     """List, then download every file with `concurrency` streams, each written to disk."""
     began = time.monotonic()
     async with httpx.AsyncClient(timeout=120, follow_redirects=True) as http:
-        http.headers["Authorization"] = f"Bearer {await _token(http, base)}"
+        token = await asyncio.to_thread(servers.access_token, base)
+        http.headers["Authorization"] = f"Bearer {token}"
         files = await _list_files(http, base)
         gate = asyncio.Semaphore(concurrency)
 

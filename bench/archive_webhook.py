@@ -26,10 +26,9 @@ import uvicorn
 from zoombridge.app import DEFAULT_CONNECTION, ZoomBridge
 from zoombridge.archive.live import InboxApplier
 from zoombridge.archive.runtime import Progress
-from zoombridge.cli.emulator import settings_for
+from zoombridge.cli.emulator import emulator_settings
 from zoombridge.emulator import build_world
 from zoombridge.emulator.served import free_port, serve_in_thread
-from zoombridge.settings import Settings
 from zoombridge.web.service import service_app
 from zoombridge.web.webhooks import WebhookTarget
 
@@ -63,11 +62,10 @@ class Marks(Progress):
             self.verified.set()
 
 
-async def _measure(home: Path, port: int, zoom_base: str, env: dict[str, str]) -> Marks:
-    zoom = {key.split("__")[1].lower(): value for key, value in env.items()}
+async def _measure(home: Path, port: int, zoom_base: str, plan: str) -> Marks:
     start_date = (datetime.now(UTC) - timedelta(days=20)).date()
-    settings = Settings.model_validate(
-        {"zoom": zoom, "home": home, "archive": {"start_date": start_date}}
+    settings = emulator_settings(
+        zoom_base, plan=plan, home=home, webhook_secret=SECRET, start_date=start_date
     )
     marks = Marks()
     bridge = ZoomBridge(settings)
@@ -103,8 +101,7 @@ def run() -> list[dict[str, Any]]:
         port = free_port()
         url = f"http://127.0.0.1:{port}/webhooks/zoom"
         with serve_in_thread(world, webhook_url=url, webhook_secret=SECRET) as zoom:
-            env = settings_for(world, zoom.base, SECRET)
-            marks = asyncio.run(_measure(Path(tmp), port, zoom.base, env))
+            marks = asyncio.run(_measure(Path(tmp), port, zoom.base, world.plan))
     started = statistics.median(s for s, _ in marks.samples)
     verified = statistics.median(d for _, d in marks.samples)
     return [

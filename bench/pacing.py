@@ -11,15 +11,13 @@ import asyncio
 import time
 from typing import Any
 
-import httpx
-
 from bench import servers
 from zoombridge.zoom import ZoomClient, users
 
 ALLOWED = 20.0  # Pro plan, Medium label, per second
 
 
-async def _measure(base: str, seconds: float, concurrency: int) -> tuple[float, int]:
+async def _measure(base: str, seconds: float, concurrency: int) -> float:
     async with ZoomClient(
         account_id="emulator-account",
         client_id="emulator-client",
@@ -41,17 +39,15 @@ async def _measure(base: str, seconds: float, concurrency: int) -> tuple[float, 
 
         began = time.monotonic()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
-        rate = calls / (time.monotonic() - began)
-    async with httpx.AsyncClient() as http:
-        refusals: int = (await http.get(f"{base}/_emulator/state")).json()["rate_limit_refusals"]
-    return rate, refusals
+        return calls / (time.monotonic() - began)
 
 
 def run(seconds: float = 15.0) -> list[dict[str, Any]]:
     results = []
     for concurrency in (1, 8):
         with servers.emulator("small", plan="pro", rate_limits=True) as base:
-            rate, refusals = asyncio.run(_measure(base, seconds, concurrency))
+            rate = asyncio.run(_measure(base, seconds, concurrency))
+            refusals = servers.rate_limit_refusals(base)
         results.append(
             {
                 "name": f"Pro Medium pacing, {concurrency} concurrent task(s)",

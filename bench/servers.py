@@ -1,4 +1,5 @@
-"""Start the emulator (or the baseline app) as a separate uvicorn process on loopback.
+"""Start the emulator (or the baseline app) as a separate uvicorn process on loopback, and
+ask a served emulator what the benches need besides its API: an access token, its 429 count.
 
 A separate process keeps the load generator and the server from sharing one GIL, as they
 would not in real use.
@@ -16,9 +17,17 @@ from pathlib import Path
 
 import httpx
 
+from zoombridge.emulator import DEFAULT_CREDENTIALS
 from zoombridge.emulator.served import free_port
 
-__all__ = ["archive_emulator", "baseline", "emulator", "free_port"]
+__all__ = [
+    "access_token",
+    "archive_emulator",
+    "baseline",
+    "emulator",
+    "free_port",
+    "rate_limit_refusals",
+]
 
 REPO = Path(__file__).resolve().parent.parent  # so `python -m bench.*` finds the package
 
@@ -90,3 +99,23 @@ def baseline(download_bytes: int) -> Iterator[str]:
     command = [sys.executable, "-m", "bench.baseline", str(port), str(download_bytes)]
     with _serve(command, port, "/health") as base:
         yield base
+
+
+def access_token(base: str) -> str:
+    """A token of the emulator's Server-to-Server app, for benches that call its API bare."""
+    c = DEFAULT_CREDENTIALS
+    answer = httpx.post(
+        f"{base}/oauth/token",
+        data={"grant_type": "account_credentials", "account_id": c["account_id"]},
+        auth=(c["client_id"], c["client_secret"]),
+        timeout=10,
+    )
+    answer.raise_for_status()
+    token: str = answer.json()["access_token"]
+    return token
+
+
+def rate_limit_refusals(base: str) -> int:
+    """How many requests the emulator has answered with 429."""
+    state = httpx.get(f"{base}/_emulator/state", timeout=10).json()
+    return int(state["rate_limit_refusals"])

@@ -22,20 +22,6 @@ import httpx
 from bench import loadgen, servers
 from zoombridge.zoom import month_windows
 
-CREDENTIALS = ("emulator-client", "emulator-secret")
-
-
-async def _token(base: str) -> str:
-    async with httpx.AsyncClient() as http:
-        answer = await http.post(
-            f"{base}/oauth/token",
-            data={"grant_type": "account_credentials", "account_id": "emulator-account"},
-            auth=CREDENTIALS,
-        )
-        answer.raise_for_status()
-        token: str = answer.json()["access_token"]
-        return token
-
 
 async def megabytes_per_second(url: str, headers: dict[str, str], rounds: int = 3) -> float:
     best = 0.0
@@ -97,11 +83,11 @@ def _recordings_list_url(base: str, headers: dict[str, str]) -> str:
 
 def run(seconds: float = 8.0) -> list[dict[str, Any]]:
     with servers.emulator("demo", rate_limits=False) as base:
-        headers = {"Authorization": f"Bearer {asyncio.run(_token(base))}"}
+        headers = {"Authorization": f"Bearer {servers.access_token(base)}"}
         url = _recordings_list_url(base, headers)
         lists = asyncio.run(loadgen.requests_per_second(url, headers, seconds))
     with servers.emulator("large", rate_limits=False) as base:
-        token = asyncio.run(_token(base))
+        token = servers.access_token(base)
         headers = {"Authorization": f"Bearer {token}"}
         url, size = asyncio.run(_largest_video(base, token))
         curl = curl_megabytes_per_second(url, headers)

@@ -2,11 +2,30 @@
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
+import pytest
+from pydantic import BaseModel
+
+from zoombridge import settings as settings_module
 from zoombridge.app import ZoomBridge
 from zoombridge.errors import ConfigurationError
-from zoombridge.settings import load_settings
+from zoombridge.settings import Settings, load_settings
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def variables(model: type[BaseModel] = Settings, prefix: str = "ZOOMBRIDGE_") -> list[str]:
+    """Every environment variable the settings read, nested models spelled out."""
+    found = []
+    for name, field in model.model_fields.items():
+        variable = prefix + name.upper()
+        kind = field.annotation
+        if isinstance(kind, type) and issubclass(kind, BaseModel):
+            found += variables(kind, variable + "__")
+        else:
+            found.append(variable)
+    return found
 
 
 @pytest.fixture(autouse=True)
@@ -96,3 +115,19 @@ def test_archive_users_are_a_comma_list_compared_in_lower_case(
 ) -> None:
     monkeypatch.setenv("ZOOMBRIDGE_ARCHIVE__USERS", " Ada@Example.edu ,grace@example.edu,")
     assert load_settings().archive.users == ["ada@example.edu", "grace@example.edu"]
+
+
+@pytest.mark.parametrize("variable", variables())
+def test_every_setting_is_documented(variable: str) -> None:
+    assert variable in (settings_module.__doc__ or ""), "in the docstring of settings.py"
+    assert f"`{variable}`" in README.read_text(), "in the README"
+
+
+def test_worker_id_and_dbos_log_level_are_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert (load_settings().worker_id, load_settings().dbos_log_level) == ("", "WARNING")
+    monkeypatch.setenv("ZOOMBRIDGE_WORKER_ID", "worker-7")
+    monkeypatch.setenv("ZOOMBRIDGE_DBOS_LOG_LEVEL", "debug")
+    assert (load_settings().worker_id, load_settings().dbos_log_level) == ("worker-7", "DEBUG")
+    monkeypatch.setenv("ZOOMBRIDGE_DBOS_LOG_LEVEL", "chatty")
+    with pytest.raises(ConfigurationError, match="ZOOMBRIDGE_DBOS_LOG_LEVEL"):
+        load_settings()

@@ -159,9 +159,10 @@ class ZoomBridge:
         database = make_url(url).database
         return bool(database) and Path(database or "").exists()
 
-    def _resolve(self, names: list[str] | None) -> list[ConnectionConfig]:
-        """The connections to serve: those named, or every enabled one."""
-        if not self.catalog_exists():
+    def _resolve(self, names: list[str] | None, catalog: Catalog | None) -> list[ConnectionConfig]:
+        """The connections to serve: those named, or every enabled one (`catalog` is None on
+        a fresh installation, where only the environment's connection exists)."""
+        if catalog is None:
             unknown = [name for name in names or [] if name != DEFAULT_CONNECTION]
             if unknown:
                 raise ConfigurationError(
@@ -169,12 +170,8 @@ class ZoomBridge:
                 )
             default = self.settings
             return [ConnectionConfig(DEFAULT_CONNECTION, True, default.zoom, default.archive)]
-        catalog = self.catalog()
-        try:
-            wanted = names if names is not None else connection_names(catalog, self.settings)
-            configs = [self.connection(catalog, name) for name in wanted]
-        finally:
-            catalog.dispose()
+        wanted = names if names is not None else connection_names(catalog, self.settings)
+        configs = [self.connection(catalog, name) for name in wanted]
         for config in configs:
             if not config.enabled and names is not None:
                 raise ConfigurationError(
@@ -201,32 +198,53 @@ class ZoomBridge:
     ) -> AsyncIterator[list[ArchiveRuntime]]:
         """Runtimes for the named connections (default: every enabled one), each with its
         own client, store, cursors and status, and the durable workers; all checked first."""
+        async with self.serving(names, progress=progress) as served:
+            yield [runtime for _, runtime in served]
+
+    @asynccontextmanager
+    async def serving(
+        self, names: list[str] | None = None, *, progress: Progress | None = None
+    ) -> AsyncIterator[list[tuple[ConnectionConfig, ArchiveRuntime]]]:
+        """As `archives`, each runtime beside its connection's configuration (the service
+        needs the webhook secret), so credentials are opened once."""
         check_template(self.settings.archive.key_template)
         check_database_url(self.settings.effective_database_url())
-        configs = self._resolve(names)
         async with AsyncExitStack() as stack:
-            # Clients, then stores, then the catalog: a bad setting raises before anything
-            # is written.
+            # One catalog for the whole run; on a fresh installation it is created only
+            # after the clients, the first contact and the stores: a bad setting raises
+            # before anything is written.
+            installed = self.catalog() if self.catalog_exists() else None
+            if installed is not None:
+                stack.callback(installed.dispose)
+            configs = self._resolve(names, installed)
             clients = self._clients(configs)
             for client in clients:
                 stack.push_async_callback(client.aclose)
-            if not self.catalog_exists():
+            if installed is None:
                 await self._first_contact(configs, clients)
             stores = [self.store(config.name) for config in configs]
-            catalog = self.catalog()
-            stack.callback(catalog.dispose)
-            runtimes = []
+            catalog = installed or self.catalog()
+            if installed is None:
+                stack.callback(catalog.dispose)
+            served = []
             for config, zoom, store in zip(configs, clients, stores, strict=True):
                 rt = self._runtime(config, zoom, store, catalog, progress or Progress())
                 bind(rt)
                 stack.callback(unbind, rt.connection_id)
-                runtimes.append(rt)
+                served.append((config, rt))
             await self._bind_others(stack, catalog, configs)
-            concurrency = max(config.archive.concurrency for config in configs)
-            await start_durable(self.settings.effective_database_url(), concurrency=concurrency)
-            stack.callback(stop_durable)
-            stack.callback(self._dispose_pacer)
-            yield runtimes
+            await self._start_durable(stack, configs)
+            yield served
+
+    async def _start_durable(self, stack: AsyncExitStack, configs: list[ConnectionConfig]) -> None:
+        await start_durable(
+            self.settings.effective_database_url(),
+            concurrency=max(config.archive.concurrency for config in configs),
+            worker_id=self.settings.worker_id,
+            log_level=self.settings.dbos_log_level,
+        )
+        stack.callback(stop_durable)
+        stack.callback(self._dispose_pacer)
 
     async def _first_contact(
         self, configs: list[ConnectionConfig], clients: list[ZoomClient]

@@ -8,6 +8,7 @@
     ZOOMBRIDGE_ZOOM__PLAN=pro              free | pro | business: sizes the rate budget
     ZOOMBRIDGE_ZOOM__PROXY=http://proxy:3128   optional forward proxy
     ZOOMBRIDGE_ZOOM__WEBHOOK_SECRET=...    the app's webhook secret token (never logged)
+    ZOOMBRIDGE_ZOOM__TIMEOUT_SECONDS=30    bound on every phase of every request
 
     ZOOMBRIDGE_HOME=./zoombridge-data      where the embedded database and default archive live
     ZOOMBRIDGE_DATABASE_URL=postgresql://...   default: SQLite in ZOOMBRIDGE_HOME
@@ -16,6 +17,7 @@
     ZOOMBRIDGE_ARCHIVE__USERS=a@x.org,b@x.org   only these hosts (default: every user)
     ZOOMBRIDGE_ARCHIVE__KEY_TEMPLATE=...    folder of each recorded instance (see storage.keys)
     ZOOMBRIDGE_ARCHIVE__CONCURRENCY=4       file transfers at once, per worker
+    ZOOMBRIDGE_ARCHIVE__LAG_DAYS=2          days re-read before the cursor, for late files
     ZOOMBRIDGE_ARCHIVE__POLL_SECONDS=60     `zoombridge worker` syncs once per this many seconds
     ZOOMBRIDGE_WORKER_ID=...               a worker's stable id on PostgreSQL (default: host name)
     ZOOMBRIDGE_ARCHIVE__DELETE_FROM_ZOOM=false  after verified archiving, remove from Zoom
@@ -23,6 +25,7 @@
     ZOOMBRIDGE_ARCHIVE__DELETE_ACTION=trash     trash (recoverable 30 days) | delete (permanent)
     ZOOMBRIDGE_ARCHIVE__PARTICIPANTS_COUNT=true  participant counts from Zoom's usage report
     ZOOMBRIDGE_SECRET_KEY=...              key for secrets at rest (default: a key file in HOME)
+    ZOOMBRIDGE_DBOS_LOG_LEVEL=WARNING      how much DBOS, the durable-workflow engine, logs
 
 `load_settings()` turns validation failures into one ConfigurationError that names each
 variable and what is wrong with it.
@@ -129,6 +132,13 @@ class Settings(BaseSettings):
     database_url: str | None = None
     storage_url: str | None = None
     secret_key: SecretStr | None = None
+    worker_id: str = ""  # empty: the host name (on SQLite the one process is always "local")
+    dbos_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "WARNING"
+
+    @field_validator("dbos_log_level", mode="before")
+    @classmethod
+    def _level_in_capitals(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
 
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.home.resolve() / 'zoombridge.sqlite'}"

@@ -1,36 +1,36 @@
-"""Helpers for archive tests: settings on the emulator, syncing, what the emulator serves."""
+"""Helpers for archive tests: a bridge on the emulator, syncing, what the emulator serves,
+what the catalog says (`archive_settings` comes from tests/shared_helpers.py)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from collections.abc import Callable
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from zoombridge.app import ZoomBridge
+from call_log import Recorder
+
+from shared_helpers import archive_settings
+from zoombridge.app import DEFAULT_CONNECTION, ZoomBridge
 from zoombridge.archive.catalog import file_identity
-from zoombridge.archive.service import SyncSummary, sync_once
+from zoombridge.archive.service import SyncStatus, SyncSummary, read_status, sync_once
 from zoombridge.archive.verify import VerifyReport, verify_archive
-from zoombridge.emulator import DEFAULT_CREDENTIALS, DEMO_EPOCH
+from zoombridge.clock import Clock
+from zoombridge.emulator.transport import EmulatorTransport
 from zoombridge.emulator.world import EmuFile, World
-from zoombridge.settings import Settings
 from zoombridge.zoom.models import RecordingFile
 
-
-def archive_settings(home: Path, world: World, **archive: Any) -> Settings:
-    options = {"start_date": (DEMO_EPOCH - timedelta(days=120)).date(), **archive}
-    return Settings.model_validate(
-        {
-            "zoom": {**DEFAULT_CREDENTIALS, "plan": world.plan},
-            "home": home,
-            "archive": options,
-        }
-    )
-
-
 MakeBridge = Callable[..., ZoomBridge]
+
+
+def recorded_bridge(
+    home: Path, world: World, clock: Clock, **archive: Any
+) -> tuple[ZoomBridge, Recorder]:
+    """A bridge on `world` whose every request to the emulator is noted by the Recorder."""
+    recorder = Recorder(world)
+    settings = archive_settings(home, world, **archive)
+    return ZoomBridge(settings, transport=EmulatorTransport(recorder), clock=clock), recorder
 
 
 async def sync(bridge: ZoomBridge) -> SyncSummary:
@@ -70,6 +70,15 @@ def sha256(data: bytes) -> str:
 
 def read_json(path: Path) -> Any:
     return json.loads(path.read_text())
+
+
+def sync_status(bridge: ZoomBridge, name: str = DEFAULT_CONNECTION) -> SyncStatus:
+    """What `zoombridge status` says of the connection."""
+    catalog = bridge.catalog()
+    try:
+        return read_status(catalog, bridge.connection_id(catalog, name), name)
+    finally:
+        catalog.dispose()
 
 
 async def run_verify(bridge: ZoomBridge) -> VerifyReport:

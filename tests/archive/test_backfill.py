@@ -5,10 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from archive_helpers import MakeBridge, file_bytes, read_json, served_files, sha256, sync
+from archive_helpers import (
+    MakeBridge,
+    file_bytes,
+    read_json,
+    served_files,
+    sha256,
+    sync,
+    sync_status,
+)
 from sqlalchemy import select
 
-from zoombridge.archive.service import read_status
 from zoombridge.clock import ManualClock
 from zoombridge.db import FileState
 from zoombridge.db.models import Host, Meeting, RecordingFileRow
@@ -126,8 +133,8 @@ async def test_only_the_listed_hosts_are_archived_and_unknown_emails_are_reporte
     catalog = bridge.catalog()
     with catalog.session() as session:
         hosts = set(session.scalars(select(Meeting.host_id)))
-        status = read_status(catalog, bridge.connection_id(catalog), "default")
     catalog.dispose()
+    status = sync_status(bridge)
     assert hosts == {chosen.id}
     assert summary.verified == sum(
         1 for file_id in served_files(world) if file_id in _files_of(world, chosen.id)

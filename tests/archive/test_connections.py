@@ -13,7 +13,6 @@ import pytest
 from archive_helpers import archive_settings, file_bytes, served_files, sync
 from pydantic import SecretStr
 from sqlalchemy import select
-from starlette.types import Receive, Scope, Send
 from tenant_helpers import TENANT_B, forward_proxy, router_for, tenant_world, zoom_fields
 
 from zoombridge.app import ZoomBridge
@@ -32,14 +31,14 @@ from zoombridge.archive.connections import (
 )
 from zoombridge.archive.service import sync_once
 from zoombridge.clock import ManualClock
-from zoombridge.db import FileState
+from zoombridge.db import Catalog, FileState
 from zoombridge.db.models import Connection, Host, RecordingFileRow
-from zoombridge.db.secrets import KEY_FILE_NAME, generate_key
-from zoombridge.emulator import DEFAULT_CREDENTIALS, build_world, create_app
+from zoombridge.db.secrets import KEY_FILE_NAME, KeyRing, generate_key
+from zoombridge.emulator import DEFAULT_CREDENTIALS, build_world
+from zoombridge.emulator.served import serve_in_thread
 from zoombridge.emulator.world import World
 from zoombridge.errors import AuthenticationError, ConfigurationError, MissingScopes
 from zoombridge.settings import ZoomSettings
-from zoombridge.testing import serve_asgi
 from zoombridge.zoom.models import RecordingFile
 
 pytestmark = pytest.mark.anyio
@@ -186,6 +185,33 @@ async def test_one_connection_can_be_synced_alone_and_a_disabled_one_is_left_out
     with pytest.raises(ConfigurationError, match="no connection named 'nope'"):
         async with bridge.archive(connection="nope"):
             pass
+
+
+async def test_serving_opens_the_catalog_and_each_connections_secrets_once(
+    bridge: ZoomBridge, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    register(bridge, webhook_secret=WEBHOOK_SECRET)
+    opened: list[str] = []
+    catalogs: list[Catalog] = []
+    real_open, real_catalog = KeyRing.open, ZoomBridge.catalog
+
+    def counted_open(keys: KeyRing, token: str, context: str) -> str:
+        opened.append(context)
+        return real_open(keys, token, context)
+
+    def counted_catalog(self: ZoomBridge) -> Catalog:
+        catalogs.append(real_catalog(self))
+        return catalogs[-1]
+
+    monkeypatch.setattr(KeyRing, "open", counted_open)
+    monkeypatch.setattr(ZoomBridge, "catalog", counted_catalog)
+    async with bridge.serving() as served:
+        secrets = {
+            config.name: config.zoom.webhook_secret.get_secret_value() for config, _ in served
+        }
+        assert [rt.name for _, rt in served] == ["default", "tenant-b"]
+    assert secrets == {"default": "", "tenant-b": WEBHOOK_SECRET}
+    assert (len(catalogs), len(opened)) == (1, 1)
 
 
 # secrets at rest -----------------------------------------------------------------------------
@@ -367,16 +393,8 @@ async def test_a_connection_syncs_through_its_forward_proxy(
     tmp_path: Path, clock: ManualClock
 ) -> None:
     world = build_world("small", seed=5, clock=clock, users=2, phone=False)
-    app = create_app(world, on_network=True)
-    reached: list[tuple[str, str]] = []
-
-    async def logged(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            reached.append((scope["method"], scope["path"]))
-        await app(scope, receive, send)
-
-    with serve_asgi(logged) as base:
-        world.web_base = world.api_url = base
+    with serve_in_thread(world) as served:
+        base = served.base
         async with forward_proxy() as proxy:
             bridge = ZoomBridge(archive_settings(tmp_path / "home", world), clock=clock)
             c = DEFAULT_CREDENTIALS
@@ -400,7 +418,7 @@ async def test_a_connection_syncs_through_its_forward_proxy(
     assert any(url.startswith(f"{base}/v2/users?") for _, url in through)
     downloads = [url for _, url in through if "/rec/cdn/" in url]
     assert len(downloads) == len(expected)
-    assert len(through) == len(reached)  # every request Zoom got came through the proxy
+    assert len(through) == len(served.seen)  # every request Zoom got came through the proxy
 
 
 async def test_the_environment_connection_still_works_alone(

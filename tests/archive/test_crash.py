@@ -11,14 +11,12 @@ start-up and discovery, and run at full speed for the last run.
 from __future__ import annotations
 
 import json
-import os
 import random
 import signal
 import sqlite3
 import subprocess
 import sys
 from contextlib import closing
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +24,8 @@ import pytest
 from archive_helpers import file_bytes, served_files, sha256
 from sqlalchemy import select
 
+from shared_helpers import catalog_url, child_env
 from zoombridge.archive.sidecar import sidecar_document
-from zoombridge.cli.emulator import settings_for
 from zoombridge.db import Catalog, FileState, open_catalog
 from zoombridge.db.models import AuditEntry, Meeting, RecordingFileRow
 from zoombridge.emulator import build_world
@@ -48,16 +46,15 @@ def world() -> World:
 
 
 def sync_command(home: Path, base: str, world: World) -> tuple[list[str], dict[str, str]]:
-    inherited = {k: v for k, v in os.environ.items() if not k.startswith("ZOOMBRIDGE_")}
-    env = {
-        **inherited,
-        **settings_for(world, base),
-        "ZOOMBRIDGE_HOME": str(home),
-        "ZOOMBRIDGE_ARCHIVE__START_DATE": (world.now() - timedelta(days=120)).date().isoformat(),
+    env = child_env(
+        world,
+        base,
+        home,
+        back_days=120,
         # deletion on at once: every kill may land between "verified" and "trashed"
-        "ZOOMBRIDGE_ARCHIVE__DELETE_FROM_ZOOM": "true",
-        "ZOOMBRIDGE_ARCHIVE__DELETE_GRACE_DAYS": "0",
-    }
+        ZOOMBRIDGE_ARCHIVE__DELETE_FROM_ZOOM="true",
+        ZOOMBRIDGE_ARCHIVE__DELETE_GRACE_DAYS="0",
+    )
     return [sys.executable, "-m", "zoombridge.cli", "sync", "--once", "--json"], env
 
 
@@ -125,7 +122,7 @@ def test_sigkill_at_random_moments_then_a_full_run_leaves_a_complete_archive(
     assert any(0 < archived < len(expected) for archived, _ in progress), progress
     assert any(staged for _, staged in progress), f"no kill landed mid-write: {progress}"
 
-    catalog = open_catalog(f"sqlite:///{home / 'zoombridge.sqlite'}", migrate=False)
+    catalog = open_catalog(catalog_url(home), migrate=False)
     try:
         rows = check_catalog(catalog, world, expected)
         check_storage(home / "archive", rows, expected)

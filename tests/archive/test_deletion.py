@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from archive_helpers import MakeBridge, run_verify, served_files, stored_files, sync
+from archive_helpers import MakeBridge, run_verify, served_files, stored_files, sync, sync_status
 from sqlalchemy import select, update
 
 from zoombridge.app import ZoomBridge
 from zoombridge.archive.deletion import eligible_instances, request_deletion
-from zoombridge.archive.service import SyncStatus, SyncSummary, read_status, sync_once
+from zoombridge.archive.service import SyncSummary, sync_once
 from zoombridge.clock import ManualClock
 from zoombridge.db import FileState
 from zoombridge.db.models import AuditEntry, Meeting, RecordingFileRow
@@ -54,14 +54,6 @@ def audit(bridge: ZoomBridge) -> list[AuditEntry]:
     return list(entries)
 
 
-def status(bridge: ZoomBridge) -> SyncStatus:
-    catalog = bridge.catalog()
-    try:
-        return read_status(catalog, bridge.connection_id(catalog), "default")
-    finally:
-        catalog.dispose()
-
-
 def removed_in_zoom(world: World) -> set[str]:
     return {
         uuid
@@ -89,7 +81,7 @@ async def test_off_by_default_and_only_settled_instances_are_eligible(
     assert (first.deleted, later.deleted, later.bytes_freed) == (0, 0, 0)
     assert removed_in_zoom(world) == set()
     assert audit(bridge) == []
-    assert status(bridge).bytes_freed == 0
+    assert sync_status(bridge).bytes_freed == 0
 
     # The rule itself: one unsettled file keeps its instance; a file gone from Zoom does not.
     catalog = bridge.catalog()
@@ -131,7 +123,7 @@ async def test_trashed_after_the_grace_period_with_the_checksums_audited(
     assert removed_in_zoom(world) == set(expected)
     assert all(not world.instances[uuid].recording_deleted for uuid in expected)  # trash only
     assert (again.deleted, again.bytes_freed) == (0, 0)
-    assert status(bridge).bytes_freed == sum(expected.values())
+    assert sync_status(bridge).bytes_freed == sum(expected.values())
 
     done = [entry for entry in audit(bridge) if entry.action == "trash"]
     assert sorted(entry.meeting_uuid or "" for entry in done) == sorted(expected)
@@ -186,7 +178,7 @@ async def test_delete_action_deletes_and_unsettled_instances_wait(
         assert world.instances[uuid].trashed_at is None
     actions = {entry.action for entry in audit(bridge)}
     assert actions == {"delete-requested", "delete"}
-    assert status(bridge).bytes_freed == first.bytes_freed + second.bytes_freed > 0
+    assert sync_status(bridge).bytes_freed == first.bytes_freed + second.bytes_freed > 0
 
 
 def flip_a_byte(path: Path) -> None:
@@ -217,7 +209,7 @@ async def test_a_corrupt_or_missing_object_blocks_only_its_instance(
     assert summary.error is not None
     assert f"{corrupt_key} is corrupt" in summary.error
     assert f"{missing_key} is missing" in summary.error
-    state = status(bridge)
+    state = sync_status(bridge)
     assert state.process == "failed"
     assert corrupt_key in (state.error or "")
     assert not {entry.meeting_uuid for entry in audit(bridge)} & {corrupt_uuid, missing_uuid}
@@ -243,7 +235,7 @@ async def test_storage_that_fails_during_reverification_deletes_nothing(
     summary = await sync(broken)
     assert summary.deleted == 0
     assert removed_in_zoom(world) == set()
-    state = status(broken)
+    state = sync_status(broken)
     assert state.process == "failed"
     assert "storage could not be read to re-verify" in (state.error or "")
     assert (state.bytes_freed, audit(broken)) == (0, [])
@@ -282,7 +274,7 @@ async def test_a_deletion_interrupted_after_zoom_answered_is_counted_once(
     assert first.deleted == len(expected) - 1  # ours is counted; theirs is not
     assert first.bytes_freed == sum(expected.values()) - expected[theirs]
     assert (again.deleted, again.bytes_freed) == (0, 0)
-    assert status(bridge).bytes_freed == first.bytes_freed
+    assert sync_status(bridge).bytes_freed == first.bytes_freed
     by_uuid: dict[str, list[str]] = {}
     for entry in audit(bridge):
         by_uuid.setdefault(entry.meeting_uuid or "", []).append(entry.action)

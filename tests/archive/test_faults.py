@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from archive_helpers import MakeBridge, file_bytes, served_files, sync
+from archive_helpers import MakeBridge, file_bytes, served_files, sync, sync_status
 from sqlalchemy import func, select
 
+from shared_helpers import archived_rows
 from zoombridge.app import ZoomBridge
-from zoombridge.archive.service import read_status, sync_once
+from zoombridge.archive.service import sync_once
 from zoombridge.clock import ManualClock
 from zoombridge.db import FileState
 from zoombridge.db.models import Host, Meeting, RecordingFileRow
@@ -74,12 +75,12 @@ async def test_html_error_pages_are_never_archived(
     assert summary.failed == len(served_files(world))
     states = assert_archive_is_faithful(bridge, world, tmp_path / "home")
     assert set(states.values()) - {FileState.PROCESSING} == {FileState.FAILED}
-    catalog = bridge.catalog()
-    status = read_status(catalog, bridge.connection_id(catalog), "default")
+    status = sync_status(bridge)
     assert status.process == "failed"
     assert status.error is not None
     assert "could not be archived" in status.error
     # no host's cursor moves past a file that is not settled: the next sync lists them again
+    catalog = bridge.catalog()
     with catalog.session() as session:
         cursors = {h.user_id: h.cursor for h in session.scalars(select(Host))}
         oldest_failed = dict(
@@ -120,12 +121,8 @@ async def test_storage_that_refuses_writes_marks_nothing_archived(
     summary = await sync(bridge)
     assert summary.verified == 0
     assert summary.failed == len(served_files(world))
-    catalog = bridge.catalog()
-    with catalog.session() as session:
-        states = set(session.scalars(select(RecordingFileRow.state)))
-        status = read_status(catalog, bridge.connection_id(catalog), "default")
-    catalog.dispose()
-    assert FileState.ARCHIVED not in states
+    assert archived_rows(bridge.settings.effective_database_url()) == {}
+    status = sync_status(bridge)
     assert status.process == "failed"
     assert "could not write" in (status.error or "")
 

@@ -17,16 +17,16 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from archive_helpers import archive_settings, file_bytes, served_files, sha256, sync
+from archive_helpers import file_bytes, recorded_bridge, served_files, sha256, sync
 from call_log import Recorder
 from sqlalchemy import func, select
 
+from shared_helpers import archived_rows
 from zoombridge.app import ZoomBridge
 from zoombridge.clock import ManualClock
 from zoombridge.db import FileState
 from zoombridge.db.models import Meeting, RecordingFileRow
 from zoombridge.emulator import build_world
-from zoombridge.emulator.transport import EmulatorTransport
 from zoombridge.emulator.world import EmuInstance, World
 from zoombridge.zoom.pagination import month_windows
 
@@ -70,9 +70,7 @@ def minimum_listing_calls(world: World, since: date, till: date) -> int:
 
 
 def bridge_for(world: World, clock: ManualClock, home: Path) -> tuple[ZoomBridge, Recorder]:
-    recorder = Recorder(world)
-    settings = archive_settings(home, world, participants_count=False)
-    bridge = ZoomBridge(settings, transport=EmulatorTransport(recorder), clock=clock)
+    bridge, recorder = recorded_bridge(home, world, clock, participants_count=False)
     # An installed archive: a fresh one first checks its credentials (two cheap calls),
     # which would blur the count of listing calls.
     bridge.catalog().dispose()
@@ -157,15 +155,7 @@ async def test_files_that_complete_later_are_archived_exactly_once(
     assert (second.verified, second.files) == (0, 0)
 
     archive = tmp_path / "home" / "archive"
-    catalog = bridge.catalog()
-    with catalog.session() as session:
-        rows = {
-            row.file_id: row
-            for row in session.scalars(
-                select(RecordingFileRow).where(RecordingFileRow.state == FileState.ARCHIVED)
-            )
-        }
-    catalog.dispose()
+    rows = archived_rows(bridge.settings.effective_database_url())
     assert set(rows) == set(expected)
     stored = [p for p in archive.rglob("*") if p.is_file() and p.name != "meeting.json"]
     assert len(stored) == len(expected)

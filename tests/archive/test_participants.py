@@ -10,16 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from archive_helpers import archive_settings, read_json, sync
+from archive_helpers import read_json, recorded_bridge, sync, sync_status
 from call_log import Recorder
 from sqlalchemy import select
 
 from zoombridge.app import ZoomBridge
-from zoombridge.archive.service import read_status
 from zoombridge.clock import ManualClock
 from zoombridge.db.models import Meeting
 from zoombridge.emulator import DEFAULT_CREDENTIALS
-from zoombridge.emulator.transport import EmulatorTransport
 from zoombridge.emulator.world import World
 from zoombridge.errors import ConfigurationError
 from zoombridge.settings import load_settings
@@ -36,10 +34,7 @@ MakeRecorded = Callable[..., tuple[ZoomBridge, Recorder]]
 @pytest.fixture
 def recorded(tmp_path: Path, world: World, clock: ManualClock) -> MakeRecorded:
     def make(**archive: Any) -> tuple[ZoomBridge, Recorder]:
-        recorder = Recorder(world)
-        settings = archive_settings(tmp_path / "home", world, **archive)
-        transport = EmulatorTransport(recorder)
-        return ZoomBridge(settings, transport=transport, clock=clock), recorder
+        return recorded_bridge(tmp_path / "home", world, clock, **archive)
 
     return make
 
@@ -101,9 +96,7 @@ async def test_without_the_report_scope_counts_stay_empty_and_the_status_says_so
     assert summary.failed == 0
     assert summary.verified > 0
     assert set(counts(bridge).values()) == {None}
-    catalog = bridge.catalog()
-    status = read_status(catalog, bridge.connection_id(catalog), "default")
-    catalog.dispose()
+    status = sync_status(bridge)
     assert status.process == "finished"
     assert status.authorization == "authorized"
     detail = status.authorization_detail or ""
@@ -120,9 +113,7 @@ async def test_a_plan_without_reports_leaves_counts_empty(
     assert summary.error is None
     assert summary.failed == 0
     assert set(counts(bridge).values()) == {None}
-    catalog = bridge.catalog()
-    status = read_status(catalog, bridge.connection_id(catalog), "default")
-    catalog.dispose()
+    status = sync_status(bridge)
     assert "usage report refused" in (status.authorization_detail or "")
 
 
@@ -160,7 +151,5 @@ async def test_instances_older_than_the_reports_six_months_keep_an_empty_count(
     assert found[old.uuid] is None  # Zoom's report does not reach that far back
     others = {uuid: n for uuid, n in found.items() if uuid != old.uuid}
     assert others == {uuid: len(world.instances[uuid].participants) for uuid in others}
-    catalog = bridge.catalog()
-    status = read_status(catalog, bridge.connection_id(catalog), "default")
-    catalog.dispose()
+    status = sync_status(bridge)
     assert status.authorization_detail is None  # no window was asked that Zoom would refuse

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import pytest
 from archive_helpers import MakeBridge, served_files, sync
-from sqlalchemy import select
 
-from zoombridge.db import FileState
-from zoombridge.db.models import RecordingFileRow
+from shared_helpers import archived_rows
 from zoombridge.emulator.world import World
 
 pytestmark = pytest.mark.anyio
@@ -28,12 +26,4 @@ async def test_backfill_on_postgresql(
     assert first.verified == len(expected)
     second = await sync(bridge)
     assert (second.verified, second.files) == (0, 0)
-    catalog = bridge.catalog()
-    with catalog.session() as session:
-        archived = set(
-            session.scalars(
-                select(RecordingFileRow.file_id).where(RecordingFileRow.state == FileState.ARCHIVED)
-            )
-        )
-    catalog.dispose()
-    assert archived == set(expected)
+    assert set(archived_rows(postgres_url)) == set(expected)

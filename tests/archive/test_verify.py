@@ -9,24 +9,16 @@ import pytest
 from archive_helpers import MakeBridge, run_verify, sha256, stored_files, sync
 from sqlalchemy import select
 
+from shared_helpers import archived_rows
 from zoombridge.app import ZoomBridge
 from zoombridge.clock import ManualClock
-from zoombridge.db import FileState
 from zoombridge.db.models import Meeting, RecordingFileRow
 
 pytestmark = pytest.mark.anyio
 
 
-def archived_rows(bridge: ZoomBridge) -> list[RecordingFileRow]:
-    catalog = bridge.catalog()
-    with catalog.session() as session:
-        rows = session.scalars(
-            select(RecordingFileRow)
-            .where(RecordingFileRow.state == FileState.ARCHIVED)
-            .order_by(RecordingFileRow.storage_key)
-        ).all()
-    catalog.dispose()
-    return list(rows)
+def archived(bridge: ZoomBridge) -> list[RecordingFileRow]:
+    return list(archived_rows(bridge.settings.effective_database_url()).values())
 
 
 async def test_a_clean_archive_verifies_and_records_when(
@@ -36,7 +28,7 @@ async def test_a_clean_archive_verifies_and_records_when(
     await sync(bridge)
     clock.advance(3 * 86400)
     report = await run_verify(bridge)
-    rows = archived_rows(bridge)
+    rows = archived(bridge)
     catalog = bridge.catalog()
     with catalog.session() as session:
         sidecars = session.scalars(select(Meeting).where(Meeting.sidecar_sha256.is_not(None)))
@@ -61,9 +53,9 @@ async def test_tampered_and_removed_objects_are_reported_and_nothing_is_removed(
 ) -> None:
     bridge = make_bridge()
     await sync(bridge)
-    archived_at: datetime | None = archived_rows(bridge)[0].verified_at
+    archived_at: datetime | None = archived(bridge)[0].verified_at
     root = tmp_path / "home" / "archive"
-    rows = archived_rows(bridge)
+    rows = archived(bridge)
     tampered, removed = rows[0], rows[1]
     path = root / tampered.storage_key
     data = bytearray(path.read_bytes())
@@ -88,7 +80,7 @@ async def test_tampered_and_removed_objects_are_reported_and_nothing_is_removed(
     assert corrupt.found_sha256 == sha256(bytes(data))
     assert problems[removed.storage_key].kind == "missing"
     assert problems[str(sidecar.relative_to(root))].kind == "corrupt"
-    after = {row.file_id: row.verified_at for row in archived_rows(bridge)}
+    after = {row.file_id: row.verified_at for row in archived(bridge)}
     assert after[tampered.file_id] == archived_at  # not re-verified
     assert after[removed.file_id] == archived_at
     assert sorted(set(after.values())) == sorted({archived_at, clock.now()})

@@ -8,7 +8,6 @@ combined pace would be twice what the account allows and Zoom would answer 429.
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -16,17 +15,14 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from archive_helpers import served_files, sha256
 from dbos import DBOSClient
-from sqlalchemy import select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from zoombridge.cli.emulator import settings_for
-from zoombridge.db import FileState, open_catalog
+from shared_helpers import archived_rows, child_env
 from zoombridge.db.models import RecordingFileRow
 from zoombridge.emulator import build_world
 from zoombridge.emulator.served import serve_in_thread
@@ -101,21 +97,17 @@ def emulator(world: World) -> Iterator[tuple[str, RequestLog]]:
 
 
 def worker_env(world: World, base: str, database_url: str, tmp: Path, name: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZOOMBRIDGE_")}
-    start = world.now().date() - timedelta(days=85)  # the world's recordings go 80 days back
-    env.update(settings_for(world, base))
-    env.update(
-        {
-            "ZOOMBRIDGE_DATABASE_URL": database_url,
-            "ZOOMBRIDGE_STORAGE_URL": (tmp / "archive").as_uri(),
-            "ZOOMBRIDGE_HOME": str(tmp / name),
-            "ZOOMBRIDGE_WORKER_ID": name,
-            "ZOOMBRIDGE_ARCHIVE__POLL_SECONDS": "2",
-            "ZOOMBRIDGE_ARCHIVE__CONCURRENCY": "2",
-            "ZOOMBRIDGE_ARCHIVE__START_DATE": start.isoformat(),
-        }
+    return child_env(
+        world,
+        base,
+        tmp / name,
+        back_days=85,  # the world's recordings go 80 days back
+        ZOOMBRIDGE_DATABASE_URL=database_url,
+        ZOOMBRIDGE_STORAGE_URL=(tmp / "archive").as_uri(),
+        ZOOMBRIDGE_WORKER_ID=name,
+        ZOOMBRIDGE_ARCHIVE__POLL_SECONDS="2",
+        ZOOMBRIDGE_ARCHIVE__CONCURRENCY="2",
     )
-    return env
 
 
 @dataclass
@@ -149,18 +141,6 @@ def workers(
         if worker.process.poll() is None:
             worker.process.kill()
             worker.process.wait()
-
-
-def archived_rows(database_url: str) -> dict[str, RecordingFileRow]:
-    catalog = open_catalog(database_url, migrate=False)
-    try:
-        with catalog.session() as session:
-            rows = session.scalars(
-                select(RecordingFileRow).where(RecordingFileRow.state == FileState.ARCHIVED)
-            )
-            return {row.file_id: row for row in rows}
-    finally:
-        catalog.dispose()
 
 
 def wait_for_archive(

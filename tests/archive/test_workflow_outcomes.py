@@ -8,8 +8,8 @@ import asyncio
 import pytest
 from archive_helpers import MakeBridge, served_files, sync
 from dbos import DBOS
-from sqlalchemy import select
 
+from shared_helpers import archived_rows
 from zoombridge.archive.service import sync_once
 from zoombridge.db import FileState
 from zoombridge.db.models import RecordingFileRow
@@ -56,10 +56,5 @@ async def test_a_cancelled_transfer_fails_its_attempt_and_the_next_sync_archives
         row = session.get(RecordingFileRow, (runtime.connection_id, file_id))
         assert row is not None
         assert (row.state, row.attempt) == (FileState.ARCHIVED, 1)
-        archived = set(
-            session.scalars(
-                select(RecordingFileRow.file_id).where(RecordingFileRow.state == FileState.ARCHIVED)
-            )
-        )
     catalog.dispose()
-    assert archived == set(served_files(world))
+    assert set(archived_rows(bridge.settings.effective_database_url())) == set(served_files(world))

@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from shared_helpers import archive_settings
 from zoombridge.app import ZoomBridge
 from zoombridge.archive.service import sync_once
 from zoombridge.cli import app
 from zoombridge.clock import ManualClock
 from zoombridge.db import open_catalog
-from zoombridge.emulator import DEFAULT_CREDENTIALS, DEMO_EPOCH, build_world, create_app
+from zoombridge.emulator import DEMO_EPOCH, build_world, create_app
 from zoombridge.emulator.transport import EmulatorTransport
-from zoombridge.settings import Settings
 
 runner = CliRunner()
 
@@ -28,13 +27,7 @@ def archive_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("verify") / "home"
     clock = ManualClock(DEMO_EPOCH)
     world = build_world("small", seed=3, clock=clock)
-    settings = Settings.model_validate(
-        {
-            "zoom": {**DEFAULT_CREDENTIALS, "plan": world.plan},
-            "home": home,
-            "archive": {"start_date": (DEMO_EPOCH - timedelta(days=120)).date()},
-        }
-    )
+    settings = archive_settings(home, world)
     bridge = ZoomBridge(settings, transport=EmulatorTransport(create_app(world)), clock=clock)
 
     async def archive_once() -> None:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from zoombridge.cli import app
-from zoombridge.cli.emulator import settings_for
+from zoombridge.cli.emulator import emulator_settings, settings_for
 from zoombridge.emulator import build_world
+from zoombridge.settings import load_settings
 
 runner = CliRunner()
 
@@ -61,6 +63,20 @@ def test_printed_settings_point_at_the_emulator() -> None:
     assert values["ZOOMBRIDGE_ZOOM__OAUTH_URL"] == "http://127.0.0.1:9000"
     assert values["ZOOMBRIDGE_ZOOM__ACCOUNT_ID"] == "emulator-account"
     assert values["ZOOMBRIDGE_ZOOM__WEBHOOK_SECRET"] == "whsec"
+
+
+def test_emulator_settings_are_the_printed_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in [name for name in os.environ if name.startswith("ZOOMBRIDGE_")]:
+        monkeypatch.delenv(name)  # Settings reads them too
+    base = "http://127.0.0.1:9000"
+    built = emulator_settings(base, plan="free", webhook_secret="whsec", concurrency=2)
+    in_process = emulator_settings(None, plan="free")  # for a transport into the app
+    for name, value in settings_for(build_world("empty", 1, plan="free"), base, "whsec").items():
+        monkeypatch.setenv(name, value)
+    assert built.zoom == load_settings().zoom
+    assert built.archive.concurrency == 2
+    assert str(in_process.zoom.api_url) == "https://api.zoom.us/v2"
+    assert in_process.zoom.client_secret == built.zoom.client_secret
 
 
 def test_demo_archives_the_demo_account_and_a_second_run_finds_nothing_new(

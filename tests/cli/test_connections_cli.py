@@ -15,9 +15,9 @@ from typer.testing import CliRunner
 from zoombridge.cli import app
 from zoombridge.cli.emulator import settings_for
 from zoombridge.clock import SystemClock
-from zoombridge.emulator import DEFAULT_CREDENTIALS, build_world, create_app
+from zoombridge.emulator import DEFAULT_CREDENTIALS, build_world
+from zoombridge.emulator.served import serve_in_thread
 from zoombridge.emulator.world import World
-from zoombridge.testing import serve_asgi
 
 runner = CliRunner()
 SECRET = DEFAULT_CREDENTIALS["client_secret"]
@@ -26,9 +26,8 @@ SECRET = DEFAULT_CREDENTIALS["client_secret"]
 @pytest.fixture
 def served() -> Iterator[tuple[World, str]]:
     world = build_world("small", seed=2, clock=SystemClock(), users=2, phone=False)
-    with serve_asgi(create_app(world, on_network=True)) as base:
-        world.web_base = world.api_url = base
-        yield world, base
+    with serve_in_thread(world) as zoom:
+        yield world, zoom.base
 
 
 @pytest.fixture
@@ -136,6 +135,7 @@ def test_add_refuses_bad_input_and_writes_nothing(
         args += ["--client-secret", SECRET]
     result = runner.invoke(app, args)
     assert result.exit_code == 2, result.output
+    assert result.output.startswith("configuration: ")  # as every command says it
     assert message.lower() in " ".join(result.output.split()).lower()
     assert not home.exists()
 

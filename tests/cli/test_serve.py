@@ -3,22 +3,17 @@ sends webhooks to; a recording that just ended is archived without waiting for a
 
 from __future__ import annotations
 
-import hashlib
-import os
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import select
 
-from zoombridge.cli.emulator import settings_for
-from zoombridge.db import FileState, open_catalog
+from shared_helpers import archived_rows, catalog_url, child_env
 from zoombridge.db.models import RecordingFileRow
 from zoombridge.emulator import build_world
 from zoombridge.emulator.served import Served, free_port, serve_in_thread
@@ -33,13 +28,14 @@ def service(tmp_path: Path) -> Iterator[tuple[Served, str, Path, subprocess.Pope
     url = f"http://127.0.0.1:{port}"
     world = build_world("empty", seed=1)
     with serve_in_thread(world, webhook_url=f"{url}/webhooks/zoom", webhook_secret=SECRET) as zoom:
-        env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith("ZOOMBRIDGE_")},
-            **settings_for(world, zoom.base, SECRET),
-            "ZOOMBRIDGE_HOME": str(tmp_path / "home"),
-            "ZOOMBRIDGE_ARCHIVE__START_DATE": str(world.now().date() - timedelta(days=20)),
-            "ZOOMBRIDGE_ARCHIVE__POLL_SECONDS": "3600",  # only a webhook can start the work
-        }
+        env = child_env(
+            world,
+            zoom.base,
+            tmp_path / "home",
+            back_days=20,
+            webhook_secret=SECRET,
+            ZOOMBRIDGE_ARCHIVE__POLL_SECONDS="3600",  # only a webhook can start the work
+        )
         command = [sys.executable, "-m", "zoombridge.cli", "serve", "--port", str(port)]
         log = tmp_path / "serve.log"
         with log.open("wb") as stderr:
@@ -68,15 +64,7 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None
 
 
 def _archived(home: Path, uuid: str) -> dict[str, RecordingFileRow]:
-    catalog = open_catalog(f"sqlite:///{home / 'zoombridge.sqlite'}", migrate=False)
-    try:
-        with catalog.session() as session:
-            rows = session.scalars(
-                select(RecordingFileRow).where(RecordingFileRow.meeting_uuid == uuid)
-            ).all()
-            return {row.file_id: row for row in rows if row.state == FileState.ARCHIVED}
-    finally:
-        catalog.dispose()
+    return archived_rows(catalog_url(home), meeting_uuid=uuid)
 
 
 def test_a_recording_that_just_ended_is_archived_from_its_webhook(
@@ -97,9 +85,7 @@ def test_a_recording_that_just_ended_is_archived_from_its_webhook(
         archived = _archived(home, uuid)
     assert len(archived) == len(files)
     for file_id, file in expected.items():
-        body = file.body()
-        content = body if isinstance(body, bytes) else b"".join(body.iter_range())
-        assert archived[file_id].sha256 == hashlib.sha256(content).hexdigest()
+        assert archived[file_id].sha256 == file.sha256()
     # no listing of the user's recordings was needed after the start-up sync
     listings = [p for m, p, _ in zoom.seen if p.endswith("/recordings") and "/users/" in p]
     assert len(listings) <= 2  # the start-up sync's one window per user, nothing after
@@ -113,13 +99,7 @@ def test_sync_without_once_keeps_syncing_and_stops_cleanly(tmp_path: Path) -> No
     world = build_world("empty", seed=1)
     home = tmp_path / "home"
     with serve_in_thread(world) as zoom:
-        env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith("ZOOMBRIDGE_")},
-            **settings_for(world, zoom.base),
-            "ZOOMBRIDGE_HOME": str(home),
-            "ZOOMBRIDGE_ARCHIVE__START_DATE": str(world.now().date() - timedelta(days=20)),
-            "ZOOMBRIDGE_ARCHIVE__POLL_SECONDS": "1",
-        }
+        env = child_env(world, zoom.base, home, back_days=20, ZOOMBRIDGE_ARCHIVE__POLL_SECONDS="1")
         command = [sys.executable, "-m", "zoombridge.cli", "sync"]
         log = tmp_path / "sync.log"
         with log.open("wb") as stderr:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import socket
 from pathlib import Path
 from typing import Any
@@ -42,15 +41,16 @@ def system_database_url(catalog_url: str) -> str:
 
 
 async def start_durable(
-    catalog_url: str, *, concurrency: int, executor_id: str | None = None
+    catalog_url: str, *, concurrency: int, worker_id: str = "", log_level: str = "WARNING"
 ) -> None:
-    """Launch DBOS on this process's event loop and listen to the file-transfer queue."""
-    log_level = os.environ.get("ZOOMBRIDGE_DBOS_LOG_LEVEL", "WARNING")
+    """Launch DBOS on this process's event loop and listen to the file-transfer queue.
+    `worker_id` names this process to the other workers on PostgreSQL (default: the host
+    name); `log_level` is DBOS's own."""
     config: DBOSConfig = {
         "name": "zoombridge",
         "system_database_url": system_database_url(catalog_url),
         "log_level": log_level,
-        "executor_id": executor_id or _default_executor_id(catalog_url),
+        "executor_id": _executor_id(catalog_url, worker_id),
     }
     if catalog_url.startswith("sqlite"):
         engine = _sqlite_system_engine(system_database_url(catalog_url))
@@ -87,11 +87,11 @@ def _sqlite_system_engine(url: str) -> Engine:
     return engine
 
 
-def _default_executor_id(catalog_url: str) -> str:
+def _executor_id(catalog_url: str, worker_id: str) -> str:
     # On SQLite one process owns the data, and a restart must recover its own workflows.
     if catalog_url.startswith("sqlite"):
         return "local"
-    return os.environ.get("ZOOMBRIDGE_WORKER_ID") or socket.gethostname()
+    return worker_id or socket.gethostname()
 
 
 async def drain_durable(grace_seconds: int) -> None:

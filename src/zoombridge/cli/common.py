@@ -22,7 +22,8 @@ ConnectionOption = Annotated[
         help="Which Zoom connection (default: every enabled one; see zoombridge connection list).",
     ),
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object for scripts.")]
+# `sync` and `status` print one object per connection, `connection list` an array.
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
 
 @contextmanager

@@ -33,24 +33,19 @@ from zoombridge.archive.connections import (
     set_enabled,
     validate_connection,
 )
+from zoombridge.cli.common import JsonOption, configuration_errors_exit
+from zoombridge.db import Catalog
 from zoombridge.errors import ConfigurationError, ZoomBridgeError
 from zoombridge.settings import ZoomSettings
 from zoombridge.zoom import DEFAULT_API_URL, DEFAULT_OAUTH_URL
 
 __all__ = ["connection_app"]
 
-err = Console(stderr=True)
 connection_app = typer.Typer(
     help="The Zoom connections (accounts) this installation archives.", no_args_is_help=True
 )
 
 Name = Annotated[str, typer.Argument(help="The connection's name, e.g. 'faculty-eu'.")]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
-
-
-def _refuse(message: str) -> typer.Exit:
-    err.print(f"[red]refused:[/red] {message}")
-    return typer.Exit(2)
 
 
 def _secret(value: str) -> str:
@@ -73,6 +68,16 @@ def _validated(
         if name in known:
             raise ConfigurationError(f"a connection named {name!r} exists already")
     return zoom, stored
+
+
+def _check_with_zoom(bridge: ZoomBridge, name: str, zoom: ZoomSettings) -> None:
+    try:
+        asyncio.run(bridge.check_connection(zoom))
+    except ZoomBridgeError as exc:
+        raise ConfigurationError(
+            f"Zoom did not accept connection {name!r}: {describe_refusal(exc)} "
+            "(nothing was saved; --no-check saves without asking Zoom)"
+        ) from None
 
 
 @connection_app.command("add")
@@ -133,26 +138,16 @@ def add(
         "delete_action": delete_action,
     }
     overrides = {key: value for key, value in choices.items() if value is not None}
-    try:
+    with configuration_errors_exit():
         bridge = ZoomBridge.from_env()
         zoom, stored = _validated(bridge, name, zoom_fields, overrides)
-    except ConfigurationError as exc:
-        raise _refuse(str(exc)) from None
-    if not no_check:
+        if not no_check:
+            _check_with_zoom(bridge, name, zoom)
+        catalog = bridge.catalog()
         try:
-            asyncio.run(bridge.check_connection(zoom))
-        except ZoomBridgeError as exc:
-            raise _refuse(
-                f"Zoom did not accept connection {name!r}: {describe_refusal(exc)} "
-                "(nothing was saved; --no-check saves without asking Zoom)"
-            ) from None
-    catalog = bridge.catalog()
-    try:
-        add_connection(catalog, bridge.keyring(), name, zoom, stored, bridge.clock.now())
-    except ConfigurationError as exc:
-        raise _refuse(str(exc)) from None
-    finally:
-        catalog.dispose()
+            add_connection(catalog, bridge.keyring(), name, zoom, stored, bridge.clock.now())
+        finally:
+            catalog.dispose()
     checked = "not checked with Zoom" if no_check else "Zoom accepted the credentials"
     Console().print(f"Connection {name!r} added ({checked}); secrets stored encrypted.")
     Console().print(f"Archive it with: zoombridge sync --once --connection {name}")
@@ -179,17 +174,13 @@ def _table(infos: list[ConnectionInfo]) -> Table:
 
 def _with_catalog(work: Any) -> Any:
     """Run `work(bridge, catalog)`; a configuration problem exits 2 with the fix."""
-    try:
+    with configuration_errors_exit():
         bridge = ZoomBridge.from_env()
         catalog = bridge.catalog()
-    except ConfigurationError as exc:
-        raise _refuse(str(exc)) from None
-    try:
-        return work(bridge, catalog)
-    except ConfigurationError as exc:
-        raise _refuse(str(exc)) from None
-    finally:
-        catalog.dispose()
+        try:
+            return work(bridge, catalog)
+        finally:
+            catalog.dispose()
 
 
 @connection_app.command("list")
@@ -238,11 +229,17 @@ def disable(name: Name) -> None:
 @connection_app.command("remove")
 def remove(name: Name) -> None:
     """Forget a connection's credentials; its archived files and catalog history stay."""
-    _with_catalog(lambda bridge, catalog: remove_connection(catalog, name, bridge.clock.now()))
+    folder = _with_catalog(lambda bridge, catalog: _forget(bridge, catalog, name))
     Console().print(
         f"Connection {name!r} removed; its archived files and history were kept "
-        f"(files under {ZoomBridge.from_env().storage_url(name)})."
+        f"(files under {folder})."
     )
+
+
+def _forget(bridge: ZoomBridge, catalog: Catalog, name: str) -> str:
+    """Remove the connection; where its files stay."""
+    remove_connection(catalog, name, bridge.clock.now())
+    return bridge.storage_url(name)
 
 
 @connection_app.command("rekey")

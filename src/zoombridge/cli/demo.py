@@ -19,32 +19,24 @@ from rich.console import Console
 
 from zoombridge.app import ZoomBridge
 from zoombridge.archive.service import SyncSummary, sync_once
+from zoombridge.cli.emulator import emulator_settings
 from zoombridge.cli.progress import TransferBars
 from zoombridge.cli.sync import summary_table
 from zoombridge.clock import ShiftedClock
-from zoombridge.emulator import DEFAULT_CREDENTIALS, DEMO_EPOCH, EmulatorTransport, build_world
+from zoombridge.emulator import DEMO_EPOCH, EmulatorTransport, build_world
 from zoombridge.emulator import create_app as create_emulator
-from zoombridge.settings import Settings
 
 __all__ = ["run"]
 
 err = Console(stderr=True)
 
 
-def demo_settings(home: Path, plan: str) -> Settings:
-    return Settings.model_validate(
-        {
-            "zoom": {**DEFAULT_CREDENTIALS, "plan": plan},
-            "home": home,
-            "archive": {"start_date": (DEMO_EPOCH - timedelta(days=120)).date()},
-        }
-    )
-
-
 async def _archive(home: Path, bars: TransferBars) -> SyncSummary:
     world = build_world("demo", seed=1, clock=ShiftedClock(DEMO_EPOCH))
     transport = EmulatorTransport(create_emulator(world))
-    bridge = ZoomBridge(demo_settings(home, world.plan), transport=transport)
+    start_date = (DEMO_EPOCH - timedelta(days=120)).date()
+    settings = emulator_settings(None, plan=world.plan, home=home, start_date=start_date)
+    bridge = ZoomBridge(settings, transport=transport)
     async with bridge.archive(progress=bars) as runtime:
         with bars:
             return await sync_once(runtime)

@@ -3,33 +3,56 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 import uvicorn
 from rich.console import Console
 
 from zoombridge.emulator import DEFAULT_CREDENTIALS, SCENARIOS, World, build_world, create_app
+from zoombridge.settings import Settings
 
-__all__ = ["serve", "settings_for"]
+__all__ = ["emulator_settings", "serve", "settings_for"]
 
 console = Console()
 
 
+def _zoom_fields(plan: str, base: str | None, webhook_secret: str) -> dict[str, str]:
+    """The emulator's Server-to-Server app; at `base`, or at Zoom's own URLs when None."""
+    c = DEFAULT_CREDENTIALS
+    fields = {key: c[key] for key in ("account_id", "client_id", "client_secret")}
+    if base is not None:
+        fields.update(api_url=f"{base}/v2", oauth_url=base)
+    fields["plan"] = plan
+    if webhook_secret:
+        fields["webhook_secret"] = webhook_secret
+    return fields
+
+
 def settings_for(world: World, base: str, webhook_secret: str = "") -> dict[str, str]:
     """The ZOOMBRIDGE_* variables that make zoombridge use this emulator."""
-    c = DEFAULT_CREDENTIALS
-    values = {
-        "ZOOMBRIDGE_ZOOM__ACCOUNT_ID": c["account_id"],
-        "ZOOMBRIDGE_ZOOM__CLIENT_ID": c["client_id"],
-        "ZOOMBRIDGE_ZOOM__CLIENT_SECRET": c["client_secret"],
-        "ZOOMBRIDGE_ZOOM__API_URL": f"{base}/v2",
-        "ZOOMBRIDGE_ZOOM__OAUTH_URL": base,
-        "ZOOMBRIDGE_ZOOM__PLAN": world.plan,
+    fields = _zoom_fields(world.plan, base, webhook_secret)
+    return {f"ZOOMBRIDGE_ZOOM__{name.upper()}": value for name, value in fields.items()}
+
+
+def emulator_settings(
+    base: str | None,
+    *,
+    plan: str,
+    home: Path | None = None,
+    webhook_secret: str = "",
+    **archive: Any,
+) -> Settings:
+    """zoombridge's settings for an emulator on `plan`: over the network at `base`, or, when
+    None, at Zoom's own URLs for a transport into the app; `archive` sets archive settings."""
+    values: dict[str, Any] = {
+        "zoom": _zoom_fields(plan, base, webhook_secret),
+        "archive": archive,
     }
-    if webhook_secret:
-        values["ZOOMBRIDGE_ZOOM__WEBHOOK_SECRET"] = webhook_secret
-    return values
+    if home is not None:
+        values["home"] = home
+    return Settings.model_validate(values)
 
 
 def serve(

@@ -1,8 +1,8 @@
 """`zoombridge emulator-check`: walk a simulated account over a real socket, verify every file.
 
-Starts the emulator on a free port, points a client at it through the same settings a user
-would export, walks the whole account and verifies every file it serves: a quick way to see
-that a scenario (or a change to the emulator) is self-consistent.
+Serves the emulator in a thread on a loopback port of its own, points a client at it through
+the same settings a user would export, walks the whole account and verifies every file it
+serves: a quick way to see that a scenario (or a change to the emulator) is self-consistent.
 """
 
 from __future__ import annotations
@@ -13,40 +13,23 @@ from datetime import timedelta
 from typing import Annotated
 
 import typer
-import uvicorn
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 from rich.table import Table
 
 from zoombridge.app import ZoomBridge
-from zoombridge.cli.emulator import settings_for
-from zoombridge.emulator import SCENARIOS, build_world, create_app
+from zoombridge.cli.emulator import emulator_settings
+from zoombridge.emulator import SCENARIOS, World, build_world
 from zoombridge.emulator.check import CheckReport, run_check
-from zoombridge.emulator.served import free_port
-from zoombridge.settings import Settings
+from zoombridge.emulator.served import serve_in_thread
 
 __all__ = ["run"]
 
 console = Console(stderr=True)
 
 
-async def _check(scenario: str, seed: int, quiet: bool) -> CheckReport:
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    world = build_world(scenario, seed)
-    world.web_base = world.api_url = base
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(world, on_network=True), port=port, log_level="warning")
-    )
-    serving = asyncio.create_task(server.serve())
-    while not server.started:
-        if serving.done():
-            await serving  # re-raise why it could not start
-        await asyncio.sleep(0.02)
-    env = settings_for(world, base)
-    settings = Settings.model_validate(
-        {"zoom": {k.split("__")[1].lower(): v for k, v in env.items()}}
-    )
+async def _check(world: World, base: str, quiet: bool) -> CheckReport:
+    """Walk the account served at `base` with the settings a user would export for it."""
     today = world.now().date()
     columns = (
         TextColumn("{task.description}"),
@@ -54,18 +37,14 @@ async def _check(scenario: str, seed: int, quiet: bool) -> CheckReport:
         DownloadColumn(),
         TransferSpeedColumn(),
     )
-    try:
-        async with ZoomBridge(settings).zoom_client() as zoom:
-            with Progress(*columns, console=console, disable=quiet) as progress:
-                task = progress.add_task("downloading", total=None)
+    async with ZoomBridge(emulator_settings(base, plan=world.plan)).zoom_client() as zoom:
+        with Progress(*columns, console=console, disable=quiet) as progress:
+            task = progress.add_task("downloading", total=None)
 
-                def advance(label: str, size: int) -> None:
-                    progress.update(task, advance=size, description=label[:28].ljust(28))
+            def advance(label: str, size: int) -> None:
+                progress.update(task, advance=size, description=label[:28].ljust(28))
 
-                return await run_check(zoom, today - timedelta(days=95), today, advance)
-    finally:
-        server.should_exit = True
-        await serving
+            return await run_check(zoom, today - timedelta(days=95), today, advance)
 
 
 def _table(report: CheckReport) -> Table:
@@ -95,7 +74,10 @@ def run(
         raise typer.BadParameter(
             f"choose from {', '.join(sorted(SCENARIOS))}", param_hint="--scenario"
         )
-    report = asyncio.run(_check(scenario, seed, quiet=as_json))
+    world = build_world(scenario, seed)
+    # Bound before its thread starts: the port is the emulator's, with no race for it.
+    with serve_in_thread(world) as served:
+        report = asyncio.run(_check(world, served.base, quiet=as_json))
     if as_json:
         typer.echo(json.dumps(report.as_dict(), indent=2))
     else:

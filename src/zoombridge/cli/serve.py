@@ -14,20 +14,19 @@ from typing import Annotated
 
 import typer
 import uvicorn
-from rich.console import Console
 
 from zoombridge.app import DEFAULT_CONNECTION, ZoomBridge
+from zoombridge.archive.connections import ConnectionConfig
 from zoombridge.archive.live import InboxApplier
 from zoombridge.archive.loop import keep_syncing
 from zoombridge.archive.runtime import ArchiveRuntime
-from zoombridge.errors import ConfigurationError
+from zoombridge.cli.common import configuration_errors_exit, err
 from zoombridge.web.service import service_app
 from zoombridge.web.webhooks import WebhookTarget
 
 __all__ = ["run_service", "serve"]
 
 log = logging.getLogger("zoombridge.serve")
-err = Console(stderr=True)
 
 
 async def _exit_when(stop: asyncio.Event, server: uvicorn.Server) -> None:
@@ -47,13 +46,12 @@ def _stop_on_signals(stop: asyncio.Event) -> None:
 
 async def run_service(bridge: ZoomBridge, host: str, port: int, stop: asyncio.Event) -> None:
     """Serve every enabled connection until `stop` is set (or the server is told to exit)."""
-    async with bridge.archives() as runtimes:
+    async with bridge.serving() as served:
+        runtimes = [rt for _, rt in served]
         appliers = [InboxApplier(rt) for rt in runtimes]
         targets = {
-            rt.name: WebhookTarget(
-                rt.connection_id, _webhook_secret(bridge, rt), rt.catalog, rt.clock, ap.notify
-            )
-            for rt, ap in zip(runtimes, appliers, strict=True)
+            rt.name: _webhook_target(connection, rt, applier)
+            for (connection, rt), applier in zip(served, appliers, strict=True)
         }
         app = service_app(targets, DEFAULT_CONNECTION)
         config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
@@ -70,11 +68,13 @@ async def run_service(bridge: ZoomBridge, host: str, port: int, stop: asyncio.Ev
             await asyncio.gather(*background, return_exceptions=True)
 
 
-def _webhook_secret(bridge: ZoomBridge, rt: ArchiveRuntime) -> str:
-    """The secret token Zoom signs this connection's events with ("" refuses them all)."""
-    if rt.name == DEFAULT_CONNECTION:
-        return bridge.settings.zoom.webhook_secret.get_secret_value()
-    return bridge.connection(rt.catalog, rt.name).zoom.webhook_secret.get_secret_value()
+def _webhook_target(
+    connection: ConnectionConfig, rt: ArchiveRuntime, applier: InboxApplier
+) -> WebhookTarget:
+    """Where one connection's events go; Zoom signs them with its webhook secret ("" refuses
+    them all)."""
+    secret = connection.zoom.webhook_secret.get_secret_value()
+    return WebhookTarget(rt.connection_id, secret, rt.catalog, rt.clock, applier.notify)
 
 
 def serve(
@@ -83,7 +83,7 @@ def serve(
 ) -> None:
     """Run the service: Zoom webhooks at /webhooks/zoom (/webhooks/zoom/NAME for a registered
     connection), archive workers, a sync of every connection every minute."""
-    try:
+    with configuration_errors_exit():
         bridge = ZoomBridge.from_env()
         if not bridge.settings.zoom.webhook_secret.get_secret_value():
             err.print(
@@ -91,6 +91,3 @@ def serve(
                 "polling still archives everything[/yellow]"
             )
         asyncio.run(run_service(bridge, host, port, asyncio.Event()))
-    except ConfigurationError as exc:
-        err.print(f"[red]configuration:[/red] {exc}")
-        raise typer.Exit(2) from None

@@ -14,16 +14,14 @@ import sys
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from zoombridge.app import ZoomBridge
 from zoombridge.archive.durable import drain_durable
 from zoombridge.archive.loop import keep_syncing
-from zoombridge.errors import ConfigurationError
+from zoombridge.cli.common import configuration_errors_exit
 
 __all__ = ["run_worker"]
 
-err = Console(stderr=True)
 log = logging.getLogger("zoombridge.worker")
 
 # One line per paragraph: the help screen wraps them to the terminal.
@@ -55,11 +53,9 @@ def run_worker(
     """Run an archive worker until SIGTERM or Ctrl-C (see HELP)."""
     handler = _log_to_stderr()
     try:
-        bridge = ZoomBridge.from_env()
-        asyncio.run(_work(bridge, grace_seconds))
-    except ConfigurationError as exc:
-        err.print(f"[red]configuration:[/red] {exc}")
-        raise typer.Exit(2) from None
+        with configuration_errors_exit():
+            bridge = ZoomBridge.from_env()
+            asyncio.run(_work(bridge, grace_seconds))
     finally:
         logging.getLogger("zoombridge").removeHandler(handler)
 

@@ -1,0 +1,71 @@
+"""Helpers for tests in more than one directory (tests/conftest.py puts tests/ on the path):
+zoombridge's settings on the emulator, the environment of a zoombridge child process, and
+the archived rows of a catalog."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from zoombridge.cli.emulator import emulator_settings, settings_for
+from zoombridge.db import FileState, open_catalog
+from zoombridge.db.models import RecordingFileRow
+from zoombridge.emulator import DEMO_EPOCH
+from zoombridge.emulator.world import World
+from zoombridge.settings import Settings
+
+
+def archive_settings(home: Path, world: World, **archive: Any) -> Settings:
+    """zoombridge in `home` on the emulated `world` (through a transport into its app),
+    archiving from well before the demo epoch."""
+    options = {"start_date": (DEMO_EPOCH - timedelta(days=120)).date(), **archive}
+    return emulator_settings(None, plan=world.plan, home=home, **options)
+
+
+def child_env(
+    world: World,
+    base: str,
+    home: Path,
+    *,
+    back_days: int,
+    webhook_secret: str = "",
+    **variables: str,
+) -> dict[str, str]:
+    """The environment of a `zoombridge` process on the emulator served at `base`: the
+    caller's without its ZOOMBRIDGE_* variables (a developer's own must not leak in), the
+    emulator's connection, ZOOMBRIDGE_HOME, a start date `back_days` before the world's now,
+    and `variables` (ZOOMBRIDGE_* names)."""
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("ZOOMBRIDGE_")}
+    start = (world.now() - timedelta(days=back_days)).date()
+    return {
+        **inherited,
+        **settings_for(world, base, webhook_secret),
+        "ZOOMBRIDGE_HOME": str(home),
+        "ZOOMBRIDGE_ARCHIVE__START_DATE": start.isoformat(),
+        **variables,
+    }
+
+
+def catalog_url(home: Path) -> str:
+    """The default SQLite catalog of a ZOOMBRIDGE_HOME."""
+    return f"sqlite:///{home / 'zoombridge.sqlite'}"
+
+
+def archived_rows(database_url: str, **where: Any) -> dict[str, RecordingFileRow]:
+    """The archived files' rows by file id, in storage-key order; `where` narrows them by
+    column (meeting_uuid=..., connection_id=...). The catalog is read, never migrated."""
+    catalog = open_catalog(database_url, migrate=False)
+    try:
+        with catalog.session() as session:
+            query = (
+                select(RecordingFileRow)
+                .filter_by(state=FileState.ARCHIVED, **where)
+                .order_by(RecordingFileRow.storage_key)
+            )
+            return {row.file_id: row for row in session.scalars(query)}
+    finally:
+        catalog.dispose()
