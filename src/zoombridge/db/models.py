@@ -23,6 +23,7 @@ from sqlalchemy import (
     Dialect,
     Float,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     String,
@@ -33,6 +34,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import DateTime, TypeDecorator
 
 __all__ = [
+    "FULL_TEXT_OBJECTS",
     "MEETING_FILES",
     "AuditEntry",
     "Base",
@@ -42,8 +44,10 @@ __all__ = [
     "Meeting",
     "RatePacing",
     "RecordingFileRow",
+    "SearchDocument",
     "SyncState",
     "WebhookEvent",
+    "modelled",
 ]
 
 
@@ -234,3 +238,60 @@ class RatePacing(Base):
     __tablename__ = "rate_pacing"
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     next_at: Mapped[float] = mapped_column(Float)
+
+
+class SearchDocument(Base):
+    """One searchable piece of an instance: a transcript or caption cue, a chat message, a
+    summary section, or the instance's own metadata (topic, host, participants, date).
+
+    `id` is chosen by zoombridge.archive.search_index, not a sequence: it orders documents
+    by connection and start minute, so a date range is an id range the full-text engine
+    can use. `scope` holds filter tokens for SQLite's index (host, private)."""
+
+    __tablename__ = "search_documents"
+    # INTEGER on SQLite, so that the id is the rowid the FTS5 index refers to.
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
+    )
+    connection_id: Mapped[int] = mapped_column(Integer)
+    meeting_uuid: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    file_id: Mapped[str | None] = mapped_column(String(100))
+    speaker: Mapped[str | None] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    start_s: Mapped[float | None] = mapped_column(Float)
+    end_s: Mapped[float | None] = mapped_column(Float)
+    joined_s: Mapped[float | None] = mapped_column(Float)  # on the joined recording
+    private: Mapped[bool] = mapped_column(Boolean, default=False)
+    recipient: Mapped[str | None] = mapped_column(Text)
+    scope: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["connection_id", "meeting_uuid"], ["meetings.connection_id", "meetings.uuid"]
+        ),
+        Index("ix_search_meeting", "connection_id", "meeting_uuid"),
+    )
+
+
+# The full-text index over search_documents is each engine's own machinery, made by
+# migration 0003 and not expressible as models: SQLite's FTS5 virtual table with its shadow
+# tables, PostgreSQL's generated tsvector column with its GIN index. Schema comparisons and
+# autogenerate leave these names alone (they would otherwise propose dropping them).
+FULL_TEXT_OBJECTS = frozenset(
+    {
+        "search_fts",
+        "search_fts_data",
+        "search_fts_idx",
+        "search_fts_docsize",
+        "search_fts_config",
+        "search_fts_content",
+        "search_vector",
+        "ix_search_vector",
+    }
+)
+
+
+def modelled(name: str | None, type_: str, parent_names: Any) -> bool:
+    """Alembic's `include_name` hook: everything but the full-text machinery."""
+    return name not in FULL_TEXT_OBJECTS
