@@ -20,7 +20,9 @@ from zoombridge.errors import ConfigurationError
 
 __all__ = [
     "FIELDS",
+    "JOINED_FOLDER",
     "SIDECAR_NAME",
+    "THUMBNAIL_FOLDER",
     "InstanceKeys",
     "check_template",
     "safe_segment",
@@ -32,6 +34,9 @@ FIELDS = frozenset(
 )
 MAX_SEGMENT = 120
 SIDECAR_NAME = "meeting.json"  # beside each instance's files
+# What zoombridge makes from the files goes in subfolders, apart from Zoom's originals.
+JOINED_FOLDER = "joined"
+THUMBNAIL_FOLDER = "thumbnails"
 MAX_KEY = 900  # S3 allows 1024 bytes; leave room for the file name
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
 _SPACES = re.compile(r"\s+")
@@ -115,6 +120,15 @@ class InstanceKeys:
         kind = safe_segment((recording_type or "file").lower())
         ext = safe_segment((extension or "bin").lower())
         return f"{self.folder}/{kind}-{safe_segment(file_id)}.{ext}"
+
+    def joined(self, recording_type: str | None, extension: str) -> str:
+        """The joined recording of one recording type (its segments back to back)."""
+        kind = safe_segment((recording_type or "file").lower())
+        return f"{self.folder}/{JOINED_FOLDER}/{kind}.{safe_segment(extension.lower())}"
+
+    def thumbnail(self, key: str) -> str:
+        """The poster frame of the video stored at `key`."""
+        return f"{self.folder}/{THUMBNAIL_FOLDER}/{safe_segment(key.rsplit('/', 1)[-1])}.jpg"
 
     @property
     def sidecar(self) -> str:

@@ -18,8 +18,10 @@ AWS_SESSION_TOKEN, AWS_ENDPOINT_URL, AWS_REGION); they never appear in the URL.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import tempfile
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -126,6 +128,29 @@ class Store:
         except (OSError, obstore.exceptions.BaseError) as exc:
             raise StorageError(f"could not read {key} from {self.url}: {exc}") from exc
 
+    @contextlib.asynccontextmanager
+    async def local_copy(self, key: str, scratch: Path | None = None) -> AsyncIterator[Path]:
+        """The object as a local file, for readers that need a path (PyAV): the file itself
+        in a local store (read it, never change it), else a temporary copy streamed into
+        `scratch` (the system's temp folder by default), removed afterwards."""
+        if self._local_root is not None:
+            path = self._local_root / key
+            if not path.is_file():
+                raise FileNotFoundError(f"{key} is not in {self.url}")
+            yield path
+            return
+        suffix = Path(key).suffix
+        with tempfile.TemporaryDirectory(prefix="zoombridge-", dir=scratch) as folder:
+            path = Path(folder) / f"object{suffix}"
+            with path.open("wb") as out:
+                async for chunk in self.read_stream(key):
+                    out.write(chunk)
+            yield path
+
+    async def put_file(self, key: str, path: Path) -> int:
+        """Store a local file under `key` (streamed, atomic like put_stream)."""
+        return await self.put_stream(key, _file_chunks(path))
+
     async def keys(self, prefix: str = "") -> list[str]:
         found: list[str] = []
         try:
@@ -209,6 +234,15 @@ async def in_pieces(chunks: AsyncIterable[bytes], size: int) -> AsyncIterator[by
             held, gathered = [], 0
     if held:
         yield b"".join(held)
+
+
+async def _file_chunks(path: Path) -> AsyncIterator[bytes]:
+    try:
+        with path.open("rb") as source:
+            while chunk := source.read(PIECE_SIZE):
+                yield chunk
+    except OSError as exc:
+        raise StorageError(f"could not read {path}: {exc}") from exc
 
 
 async def _put_local(target: Path, chunks: AsyncIterable[bytes], url: str) -> int:
