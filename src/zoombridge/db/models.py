@@ -41,6 +41,7 @@ __all__ = [
     "Connection",
     "FileState",
     "Host",
+    "MediaAsset",
     "Meeting",
     "RatePacing",
     "RecordingFileRow",
@@ -153,6 +154,12 @@ class Meeting(Base):
     deleted_in_zoom_at: Mapped[datetime | None]
     trashed_by_us_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
+    # When probes, joins, thumbnails and the search index last covered every archived file;
+    # an instance with a file archived since then is processed again.
+    processed_at: Mapped[datetime | None]
+    # What the search index holds for this instance (a digest of the files and timeline it
+    # was built from): re-indexing skips instances whose digest has not changed.
+    search_digest: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (Index("ix_meetings_start", "connection_id", "start_time"),)
 
@@ -182,6 +189,11 @@ class RecordingFileRow(Base):
     archived_at: Mapped[datetime | None]
     verified_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
+    # Audio and video only: what PyAV found (container, streams, duration), and why the file
+    # is flagged when it does not decode or its duration disagrees with Zoom's times.
+    media_json: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    media_problem: Mapped[str | None] = mapped_column(Text)
+    probed_at: Mapped[datetime | None]
 
     __table_args__ = (
         Index("ix_files_meeting", "connection_id", "meeting_uuid"),
@@ -295,3 +307,29 @@ FULL_TEXT_OBJECTS = frozenset(
 def modelled(name: str | None, type_: str, parent_names: Any) -> bool:
     """Alembic's `include_name` hook: everything but the full-text machinery."""
     return name not in FULL_TEXT_OBJECTS
+
+
+class MediaAsset(Base):
+    """What zoombridge made from an instance's files and stored beside them: a joined
+    recording (segments back to back) or a thumbnail. The originals are never changed."""
+
+    __tablename__ = "media_assets"
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    connection_id: Mapped[int] = mapped_column(ForeignKey("connections.id"))
+    meeting_uuid: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(20))  # "joined" | "thumbnail"
+    recording_type: Mapped[str | None] = mapped_column(String(80))
+    source_key: Mapped[str | None] = mapped_column(Text)  # a thumbnail's video
+    storage_key: Mapped[str] = mapped_column(Text)
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    method: Mapped[str | None] = mapped_column(String(20))  # a join's "copy" | "reencode"
+    duration_s: Mapped[float | None] = mapped_column(Float)
+    # A join's parts in order: file id, where it starts in the joined asset, its duration.
+    segments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime]
+
+    __table_args__ = (
+        Index("ix_assets_meeting", "connection_id", "meeting_uuid"),
+        UniqueConstraint("connection_id", "storage_key", name="uq_asset_key"),
+    )
