@@ -5,6 +5,7 @@ the archived rows of a catalog."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from zoombridge.db.models import RecordingFileRow
 from zoombridge.emulator import DEMO_EPOCH
 from zoombridge.emulator.world import World
 from zoombridge.settings import Settings
+from zoombridge.storage.keys import JOINED_FOLDER, SIDECAR_NAME, THUMBNAIL_FOLDER
 
 
 def archive_settings(home: Path, world: World, **archive: Any) -> Settings:
@@ -69,3 +71,16 @@ def archived_rows(database_url: str, **where: Any) -> dict[str, RecordingFileRow
             return {row.file_id: row for row in session.scalars(query)}
     finally:
         catalog.dispose()
+
+
+def zoom_originals(keys: Iterable[str]) -> list[str]:
+    """The stored keys that are copies of Zoom's files: not the instances' sidecars, not what
+    zoombridge made from the files (joined recordings, thumbnails)."""
+    made = {JOINED_FOLDER, THUMBNAIL_FOLDER}
+    return sorted(
+        key
+        for key in keys
+        if not key.endswith("/" + SIDECAR_NAME)
+        and key.split("/")[-2:-1] != []
+        and key.split("/")[-2] not in made
+    )

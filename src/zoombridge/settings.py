@@ -24,6 +24,8 @@
     ZOOMBRIDGE_ARCHIVE__DELETE_GRACE_DAYS=7     ... this many days after archiving
     ZOOMBRIDGE_ARCHIVE__DELETE_ACTION=trash     trash (recoverable 30 days) | delete (permanent)
     ZOOMBRIDGE_ARCHIVE__PARTICIPANTS_COUNT=true  participant counts from Zoom's usage report
+    ZOOMBRIDGE_ARCHIVE__JOIN_SEGMENTS=true  one joined recording per type of stop/started ones
+    ZOOMBRIDGE_ARCHIVE__MEDIA_TOLERANCE_SECONDS=5  audio/video longer or shorter is flagged
     ZOOMBRIDGE_SECRET_KEY=...              key for secrets at rest (default: a key file in HOME)
     ZOOMBRIDGE_DBOS_LOG_LEVEL=WARNING      how much DBOS, the durable-workflow engine, logs
 
@@ -101,6 +103,12 @@ class ArchiveSettings(BaseModel):
     delete_action: Literal["trash", "delete"] = "trash"
     # Fetch each instance's participant count from Zoom's usage report (scope report:read:admin).
     participants_count: bool = True
+    # Join an instance's stop/start segments into one recording per type (VIDIZMO's
+    # "concatenate"); the original segments are kept as they are.
+    join_segments: bool = True
+    # How far an audio or video file's duration may be from Zoom's recording_start/end
+    # before the file is flagged.
+    media_tolerance_seconds: float = Field(default=5.0, ge=0, le=3600)
 
     @field_validator("users", mode="before")
     @classmethod

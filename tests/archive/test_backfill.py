@@ -18,9 +18,9 @@ from sqlalchemy import select
 
 from zoombridge.clock import ManualClock
 from zoombridge.db import FileState
-from zoombridge.db.models import Host, Meeting, RecordingFileRow
+from zoombridge.db.models import Host, MediaAsset, Meeting, RecordingFileRow
 from zoombridge.emulator.world import World
-from zoombridge.storage.keys import uuid_for_path
+from zoombridge.storage.keys import JOINED_FOLDER, THUMBNAIL_FOLDER, uuid_for_path
 
 pytestmark = pytest.mark.anyio
 
@@ -48,10 +48,16 @@ async def test_backfill_archives_every_file_once_and_byte_identical(
         assert stored == file_bytes(file), row.storage_key
         assert row.sha256 == sha256(stored)
         assert row.stored_size == len(stored) == file.size
-    # nothing but the expected files and one sidecar per instance was written
+    # nothing but the expected files, one sidecar per instance, and what zoombridge made
+    # from them (recorded in the catalog, in their own subfolders) was written
+    with catalog.session() as session:
+        made = set(session.scalars(select(MediaAsset.storage_key)))
     written = sorted(str(p.relative_to(archive)) for p in archive.rglob("*") if p.is_file())
-    media = [p for p in written if not p.endswith("/meeting.json")]
+    media = [p for p in written if not p.endswith("/meeting.json") and p not in made]
     assert sorted(media) == sorted(rows[fid].storage_key for fid in expected)
+    assert made
+    assert {key.split("/")[-2] for key in made} == {JOINED_FOLDER, THUMBNAIL_FOLDER}
+    assert made <= set(written)
     catalog.dispose()
 
 

@@ -15,6 +15,7 @@ from pydantic import SecretStr
 from sqlalchemy import select
 from tenant_helpers import TENANT_B, forward_proxy, router_for, tenant_world, zoom_fields
 
+from shared_helpers import zoom_originals
 from zoombridge.app import ZoomBridge
 from zoombridge.archive.catalog import file_identity
 from zoombridge.archive.connections import (
@@ -138,7 +139,7 @@ async def test_two_accounts_are_archived_side_by_side_without_mixing(
             stored = folder / (prefix + rows[file_id].storage_key)
             assert stored.read_bytes() == file_bytes(file)
     on_disk = {str(p.relative_to(archive)) for p in archive.rglob("*") if p.is_file()}
-    media = {p for p in on_disk if not p.endswith("meeting.json")}
+    media = set(zoom_originals(on_disk))
     tenant_keys = {"tenant-b/" + row.storage_key for row in archived(bridge, "tenant-b")}
     default_keys = {row.storage_key for row in archived(bridge, "default")}
     assert media == tenant_keys | default_keys

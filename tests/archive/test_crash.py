@@ -24,7 +24,7 @@ import pytest
 from archive_helpers import file_bytes, served_files, sha256
 from sqlalchemy import select
 
-from shared_helpers import catalog_url, child_env
+from shared_helpers import catalog_url, child_env, zoom_originals
 from zoombridge.archive.sidecar import sidecar_document
 from zoombridge.db import Catalog, FileState, open_catalog
 from zoombridge.db.models import AuditEntry, Meeting, RecordingFileRow
@@ -160,7 +160,7 @@ def check_storage(
     stored = sorted(str(p.relative_to(archive)) for p in archive.rglob("*") if p.is_file())
     leftovers = [name for name in stored if "#" in name.rsplit("/", 1)[-1]]
     assert leftovers == [], "staged files of killed writes were left behind"
-    media = sorted(name for name in stored if not name.endswith("/" + SIDECAR_NAME))
+    media = zoom_originals(stored)
     assert media == sorted(rows[file_id].storage_key for file_id in expected)
     for file_id, file in expected.items():
         data = (archive / rows[file_id].storage_key).read_bytes()

@@ -21,7 +21,7 @@ from archive_helpers import file_bytes, recorded_bridge, served_files, sha256, s
 from call_log import Recorder
 from sqlalchemy import func, select
 
-from shared_helpers import archived_rows
+from shared_helpers import archived_rows, zoom_originals
 from zoombridge.app import ZoomBridge
 from zoombridge.clock import ManualClock
 from zoombridge.db import FileState
@@ -157,7 +157,7 @@ async def test_files_that_complete_later_are_archived_exactly_once(
     archive = tmp_path / "home" / "archive"
     rows = archived_rows(bridge.settings.effective_database_url())
     assert set(rows) == set(expected)
-    stored = [p for p in archive.rglob("*") if p.is_file() and p.name != "meeting.json"]
+    stored = zoom_originals(str(p.relative_to(archive)) for p in archive.rglob("*") if p.is_file())
     assert len(stored) == len(expected)
     for file_id, file in expected.items():
         assert sha256((archive / rows[file_id].storage_key).read_bytes()) == sha256(

@@ -20,9 +20,10 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 
 from zoombridge.archive.catalog import file_identity, record_instance
+from zoombridge.archive.media_catalog import MEDIA_EXTENSIONS
 from zoombridge.archive.runtime import ArchiveRuntime
 from zoombridge.archive.verify import StoredObject, archived_objects, check_object, mark_verified
 from zoombridge.db import Catalog, FileState
@@ -60,9 +61,17 @@ class Blocked(Exception):
 
 
 def eligible_instances(catalog: Catalog, connection_id: int, cutoff: datetime) -> list[str]:
-    """Instances whose files are all settled, some archived, the newest before `cutoff`."""
+    """Instances whose files are all settled, some archived, the newest before `cutoff`, and
+    whose audio and video files all probed clean: a stored file that does not decode, or is
+    shorter than Zoom says, keeps Zoom's copy until someone has looked."""
     unsettled = func.sum(case((RecordingFileRow.state.in_(FileState.SETTLED), 0), else_=1))
     archived = func.sum(case((RecordingFileRow.state == FileState.ARCHIVED, 1), else_=0))
+    unproven_media = and_(
+        RecordingFileRow.state == FileState.ARCHIVED,
+        func.upper(RecordingFileRow.file_extension).in_(sorted(MEDIA_EXTENSIONS)),
+        or_(RecordingFileRow.probed_at.is_(None), RecordingFileRow.media_problem.is_not(None)),
+    )
+    unproven = func.sum(case((unproven_media, 1), else_=0))
     query = (
         select(Meeting.uuid)
         .join(RecordingFileRow, MEETING_FILES)
@@ -72,7 +81,12 @@ def eligible_instances(catalog: Catalog, connection_id: int, cutoff: datetime) -
             Meeting.deleted_in_zoom_at.is_(None),
         )
         .group_by(Meeting.uuid, Meeting.start_time)
-        .having(unsettled == 0, archived > 0, func.max(RecordingFileRow.archived_at) <= cutoff)
+        .having(
+            unsettled == 0,
+            archived > 0,
+            unproven == 0,
+            func.max(RecordingFileRow.archived_at) <= cutoff,
+        )
         .order_by(Meeting.start_time, Meeting.uuid)
     )
     with catalog.session() as session:

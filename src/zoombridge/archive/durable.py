@@ -17,6 +17,7 @@ from dbos import DBOS, DBOSConfig
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from zoombridge.archive.media_workflows import MEDIA_QUEUE
 from zoombridge.archive.workflows import FILE_QUEUE, HOST_QUEUE
 
 __all__ = ["drain_durable", "start_durable", "stop_durable", "system_database_url"]
@@ -28,6 +29,8 @@ HOST_QUEUE_POLL_SECONDS = 0.2
 # Workflows dequeued per transfer slot: the next file is already started (checkpointed,
 # waiting for a slot) when one finishes, instead of a queue poll later.
 DEQUEUE_AHEAD = 4
+# Instances processed at once per worker: a join that has to re-encode takes a core.
+MEDIA_CONCURRENCY = 2
 _engines: list[Engine] = []  # the SQLite engine given to DBOS, disposed when it stops
 
 
@@ -61,6 +64,11 @@ async def start_durable(
     DBOS.launch()
     await DBOS.register_queue_async(
         HOST_QUEUE, worker_concurrency=concurrency, polling_interval_sec=HOST_QUEUE_POLL_SECONDS
+    )
+    await DBOS.register_queue_async(
+        MEDIA_QUEUE,
+        worker_concurrency=MEDIA_CONCURRENCY,
+        polling_interval_sec=HOST_QUEUE_POLL_SECONDS,
     )
     await DBOS.register_queue_async(
         FILE_QUEUE,

@@ -18,6 +18,7 @@ from dbos import DBOS, SetWorkflowID, WorkflowHandleAsync
 from sqlalchemy import func, select
 
 from zoombridge.archive.catalog import state_counts
+from zoombridge.archive.media_catalog import media_problem_count
 from zoombridge.archive.runtime import ArchiveRuntime
 from zoombridge.archive.workflows import sync_connection
 from zoombridge.db import Catalog, FileState
@@ -171,6 +172,8 @@ class SyncStatus:
     files: dict[str, int]
     bytes_archived: int
     bytes_freed: int
+    # Archived audio/video files whose probe found a problem (they block deletion from Zoom).
+    media_flagged: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -200,6 +203,7 @@ def read_status(catalog: Catalog, connection_id: int, name: str) -> SyncStatus:
         files=state_counts(catalog, connection_id),
         bytes_archived=int(archived_bytes or 0),
         bytes_freed=int(state.bytes_freed or 0),
+        media_flagged=media_problem_count(catalog, connection_id),
     )
 
 

@@ -31,6 +31,7 @@ from zoombridge.archive.discover import (
     discover_host,
     plan_hosts,
 )
+from zoombridge.archive.media_workflows import enqueue_media_work
 from zoombridge.archive.runtime import runtime
 from zoombridge.archive.sidecar import write_sidecars
 from zoombridge.archive.transfer import transfer_file
@@ -241,6 +242,7 @@ async def sync_connection(connection_id: int) -> dict[str, Any]:
         len(tasks), sum(task["file_size"] or 0 for task in tasks)
     )
     results = await _run_transfers(connection_id, tasks)
+    errors.extend(await _run_media(connection_id))
     sidecar_error = await finish_step(connection_id, planned["plans"], planned["started"])
     if sidecar_error:
         errors.append(sidecar_error)
@@ -288,6 +290,18 @@ async def _run_discovery(
         if outcome.get("note"):
             notes.add(outcome["note"])
     return instances, errors, sorted(notes)
+
+
+async def _run_media(connection_id: int) -> list[str]:
+    """Process every instance whose files are all settled (probes, joins, thumbnails, the
+    search index) before deletion looks at them: only clean probes let an instance go."""
+    workflow_ids = await enqueue_media_work(connection_id)
+    outcomes = await wait_workflows_step(workflow_ids)
+    return [
+        f"media processing {workflow_id} failed: {outcome['failure']}"
+        for workflow_id, outcome in zip(workflow_ids, outcomes, strict=True)
+        if "failure" in outcome
+    ]
 
 
 async def _queue(name: str) -> Queue:

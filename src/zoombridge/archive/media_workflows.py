@@ -1,0 +1,68 @@
+"""Durable media work: one workflow per instance and state, from its own queue.
+
+When every file of an instance is settled, the instance is processed: audio and video files
+probed, stop/start segments joined, thumbnails made, transcripts and chat indexed for search.
+The workflow id names the instance and the time its newest file was archived
+(`zb-media:<connection>:<uuid>:<time>`), so two syncs, or two workers, that find the same
+instance waiting run its processing once, and a file archived later (a transcript that came
+late) gets a new run.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from dbos import DBOS, SetWorkflowID
+
+from zoombridge.archive.instance_media import process_instance
+from zoombridge.archive.media_catalog import instances_to_process
+from zoombridge.archive.runtime import runtime
+
+__all__ = [
+    "MEDIA_QUEUE",
+    "enqueue_media_work",
+    "media_workflow_id",
+    "process_instance_workflow",
+]
+
+MEDIA_QUEUE = "zoombridge-media"
+
+
+def media_workflow_id(connection_id: int, uuid: str, newest: datetime) -> str:
+    return f"zb-media:{connection_id}:{uuid}:{newest.isoformat()}"
+
+
+@DBOS.workflow()
+async def process_instance_workflow(connection_id: int, uuid: str) -> dict[str, Any]:
+    return await process_instance_step(connection_id, uuid)
+
+
+@DBOS.step()
+async def process_instance_step(connection_id: int, uuid: str) -> dict[str, Any]:
+    """Every part is idempotent (a probe, asset or index already done is kept), so a step
+    interrupted by a crash simply runs again."""
+    report = await process_instance(runtime(connection_id), uuid)
+    return report.as_dict()
+
+
+@DBOS.step()
+async def media_plan_step(connection_id: int) -> list[tuple[str, str]]:
+    """The instances waiting for processing, checkpointed: a resumed sync enqueues the same
+    ones in the same order."""
+    waiting = instances_to_process(runtime(connection_id).catalog, connection_id)
+    return [(uuid, newest.isoformat()) for uuid, newest in waiting]
+
+
+async def enqueue_media_work(connection_id: int) -> list[str]:
+    """Queue the processing of every instance waiting for it; returns the workflow ids."""
+    queue = await DBOS.retrieve_queue_async(MEDIA_QUEUE)
+    if queue is None:
+        raise RuntimeError(f"the DBOS queue {MEDIA_QUEUE} is not registered in this process")
+    workflow_ids = []
+    for uuid, newest in await media_plan_step(connection_id):
+        workflow_id = media_workflow_id(connection_id, uuid, datetime.fromisoformat(newest))
+        with SetWorkflowID(workflow_id):
+            await queue.enqueue_async(process_instance_workflow, connection_id, uuid)
+        workflow_ids.append(workflow_id)
+    return workflow_ids
