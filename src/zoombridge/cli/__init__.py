@@ -10,6 +10,7 @@ from zoombridge.cli import (
     demo,
     emulator,
     emulator_check,
+    search,
     serve,
     sync,
     worker,
@@ -28,6 +29,7 @@ app.command("demo")(demo.run)
 app.command("sync")(sync.run_sync)
 app.command("status")(sync.show_status)
 app.command("serve")(serve.serve)
+app.command("search")(search.run_search)
 app.command("emulator-check")(emulator_check.run)
 app.add_typer(archive.archive, name="archive")
 app.add_typer(connections.connection_app, name="connection")

@@ -1,9 +1,11 @@
-"""`zoombridge archive verify`: read every stored object back and compare it with the catalog."""
+"""`zoombridge archive verify`: read every stored object back and compare it with the catalog;
+`zoombridge archive reindex`: bring the search index up to date with the archive."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -11,6 +13,7 @@ from rich.table import Table
 from sqlalchemy.engine import make_url
 
 from zoombridge.app import DEFAULT_CONNECTION, ZoomBridge
+from zoombridge.archive.reindex import ArchiveFiles, reindex
 from zoombridge.archive.verify import VerifyReport, verify_archive
 from zoombridge.cli.common import (
     ConnectionOption,
@@ -18,7 +21,7 @@ from zoombridge.cli.common import (
     configuration_errors_exit,
     err,
 )
-from zoombridge.cli.progress import VerifyBar
+from zoombridge.cli.progress import CountBar, VerifyBar
 from zoombridge.errors import ConfigurationError
 
 __all__ = ["archive"]
@@ -86,3 +89,39 @@ def verify(connection: ConnectionOption = None, as_json: JsonOption = False) -> 
         Console().print(report_table(report, store.url))
     if report.problems:
         raise typer.Exit(1)
+
+
+@archive.command("reindex")
+def reindex_command(
+    connection: ConnectionOption = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="rebuild every instance, changed or not")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Index the transcripts, captions, chat and summaries of every archived instance of a
+    connection for search; instances whose text files did not change are skipped."""
+    name = connection or DEFAULT_CONNECTION
+    with configuration_errors_exit():
+        bridge = ZoomBridge.from_env()
+        _require_catalog(bridge)
+        catalog = bridge.catalog()
+        try:
+            files = ArchiveFiles(bridge.connection_id(catalog, name), catalog, bridge.store(name))
+        except BaseException:
+            catalog.dispose()
+            raise
+    try:
+        with CountBar(err, "reindex", enabled=not as_json and err.is_terminal) as bar:
+            report = asyncio.run(
+                reindex(files, force=force, on_start=bar.start, on_instance=bar.advance)
+            )
+    finally:
+        catalog.dispose()
+    if as_json:
+        typer.echo(json.dumps(report.as_dict(), indent=2))
+        return
+    Console().print(
+        f"{report.reindexed} of {report.instances} instances indexed "
+        f"({report.documents} documents); the others were up to date"
+    )

@@ -20,7 +20,7 @@ from rich.progress import (
 
 from zoombridge.archive.runtime import Progress as ArchiveProgress
 
-__all__ = ["TransferBars", "VerifyBar"]
+__all__ = ["CountBar", "TransferBars", "VerifyBar"]
 
 
 class _Bars:
@@ -91,3 +91,24 @@ class TransferBars(_Bars, ArchiveProgress):
 
     def finished(self, file_id: str, state: str) -> None:
         self._bars.advance(self._files, 1)
+
+
+class CountBar(_Bars):
+    """One bar over a count of items (instances re-indexed, say), on stderr when a terminal."""
+
+    def __init__(self, console: Console, label: str, *, enabled: bool) -> None:
+        self._bars = Progress(
+            TextColumn(label),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            disable=not enabled,
+        )
+        self._task: TaskID = self._bars.add_task(label, total=0)
+
+    def start(self, total: int) -> None:
+        self._bars.update(self._task, total=total)
+
+    def advance(self) -> None:
+        self._bars.advance(self._task)

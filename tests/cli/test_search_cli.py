@@ -1,0 +1,134 @@
+"""`zoombridge search` and `zoombridge archive reindex` on an archived account: what was said
+in a stop/started meeting is found at its place on the joined recording."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from shared_helpers import archive_settings
+from zoombridge.app import ZoomBridge
+from zoombridge.archive.service import sync_once
+from zoombridge.archive.transcripts import joined_offset, parse_vtt
+from zoombridge.cli import app
+from zoombridge.clock import ManualClock
+from zoombridge.db import open_catalog
+from zoombridge.db.models import MediaAsset, RecordingFileRow
+from zoombridge.emulator import DEMO_EPOCH, build_world, create_app
+from zoombridge.emulator.transport import EmulatorTransport
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def archive_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    home = tmp_path_factory.mktemp("search") / "home"
+    clock = ManualClock(DEMO_EPOCH)
+    world = build_world("small", seed=3, clock=clock)
+    settings = archive_settings(home, world)
+    bridge = ZoomBridge(settings, transport=EmulatorTransport(create_app(world)), clock=clock)
+
+    async def archive_once() -> None:
+        async with bridge.archive() as runtime:
+            assert (await sync_once(runtime)).verified > 0
+
+    asyncio.run(archive_once())
+    return home
+
+
+def run(home: Path, monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, str]:
+    monkeypatch.setenv("ZOOMBRIDGE_HOME", str(home))
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout + result.stderr
+
+
+def _segmented_transcript(home: Path) -> tuple[RecordingFileRow, MediaAsset]:
+    catalog = open_catalog(f"sqlite:///{home / 'zoombridge.sqlite'}")
+    try:
+        with catalog.session() as session:
+            joined = session.scalars(
+                select(MediaAsset).where(
+                    MediaAsset.kind == "joined", MediaAsset.storage_key.endswith(".mp4")
+                )
+            ).first()
+            assert joined is not None
+            transcript = session.scalars(
+                select(RecordingFileRow).where(
+                    RecordingFileRow.meeting_uuid == joined.meeting_uuid,
+                    RecordingFileRow.file_type == "TRANSCRIPT",
+                )
+            ).one()
+    finally:
+        catalog.dispose()
+    return transcript, joined
+
+
+def test_a_spoken_word_is_found_at_its_place_on_the_joined_recording(
+    archive_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    transcript, joined = _segmented_transcript(archive_home)
+    cues = parse_vtt((archive_home / "archive" / transcript.storage_key).read_bytes()).items
+    timeline = [(p["recorded_at_s"], p["duration_s"]) for p in joined.segments]
+    second_start, second_length = timeline[1]  # after a gap, so the two clocks differ
+    late = next(c for c in cues if second_start < c.start < second_start + second_length)
+    phrase = " ".join(late.text.split()[:3])
+    code, out = run(archive_home, monkeypatch, "search", f'"{phrase}"', "--json", "--limit", "200")
+    assert code == 0, out
+    hits: list[dict[str, Any]] = json.loads(out)["hits"]
+    expected = joined_offset(timeline, late.start)
+    assert expected == pytest.approx(timeline[0][1] + late.start - second_start)
+    mine = [
+        h
+        for h in hits
+        if h["meeting_uuid"] == joined.meeting_uuid
+        and h["kind"] == "transcript"
+        and h["on_joined_recording"]
+        and h["offset_s"] == pytest.approx(expected)
+    ]
+    assert mine, hits
+    assert mine[0]["speaker"] == late.speaker
+
+
+def test_search_prints_a_table_and_refuses_an_overlong_query(
+    archive_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, out = run(archive_home, monkeypatch, "search", "the")
+    assert code == 0, out
+    assert "Search: the" in out
+    code, out = run(archive_home, monkeypatch, "search", "x" * 5000)
+    assert code == 2
+    assert "search:" in out
+    code, out = run(archive_home, monkeypatch, "search", 'NEAR(" text: -- *', "--json")
+    assert code == 0, out
+    assert isinstance(json.loads(out)["hits"], list)
+
+
+def test_reindex_is_incremental_unless_forced(
+    archive_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, out = run(archive_home, monkeypatch, "archive", "reindex", "--json")
+    assert code == 0, out
+    first = json.loads(out)
+    assert first["instances"] > 0
+    assert first["reindexed"] == 0  # the sync indexed everything already
+    code, out = run(archive_home, monkeypatch, "archive", "reindex", "--force", "--json")
+    forced = json.loads(out)
+    assert code == 0, out
+    assert forced["reindexed"] == forced["instances"]
+    assert forced["documents"] > 0
+    code, out = run(archive_home, monkeypatch, "search", "the", "--json")
+    assert code == 0, out
+    assert json.loads(out)["hits"]
+
+
+def test_search_without_an_archive_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    code, out = run(tmp_path / "nothing", monkeypatch, "search", "hello")
+    assert code == 2
+    assert "zoombridge sync" in out
+    assert not (tmp_path / "nothing" / "zoombridge.sqlite").exists()
