@@ -28,6 +28,7 @@ __all__ = [
     "mark_indexed",
     "mark_processed",
     "media_problem_count",
+    "ready_for_processing",
     "record_probe",
     "save_asset",
 ]
@@ -74,6 +75,23 @@ def instances_to_process(
     )
     with catalog.session() as session:
         return [(uuid, when) for uuid, when in session.execute(query) if when is not None]
+
+
+def ready_for_processing(catalog: Catalog, connection_id: int, uuid: str) -> datetime | None:
+    """When no transfer of the instance is still queued: the time its newest file was
+    archived (None if it has none yet); else None. Asked by each transfer as it ends, so an
+    instance is processed while the sync's other transfers still run."""
+    in_instance = (RecordingFileRow.connection_id == connection_id) & (
+        RecordingFileRow.meeting_uuid == uuid
+    )
+    with catalog.session() as session:
+        queued, newest = session.execute(
+            select(
+                func.count().filter(RecordingFileRow.state == FileState.PENDING),
+                func.max(RecordingFileRow.archived_at),
+            ).where(in_instance)
+        ).one()
+    return newest if not queued else None
 
 
 def instance_rows(

@@ -21,6 +21,7 @@ from zoombridge.archive.runtime import runtime
 
 __all__ = [
     "MEDIA_QUEUE",
+    "enqueue_instance",
     "enqueue_media_work",
     "media_workflow_id",
     "process_instance_workflow",
@@ -54,15 +55,21 @@ async def media_plan_step(connection_id: int) -> list[tuple[str, str]]:
     return [(uuid, newest.isoformat()) for uuid, newest in waiting]
 
 
-async def enqueue_media_work(connection_id: int) -> list[str]:
-    """Queue the processing of every instance waiting for it; returns the workflow ids."""
+async def enqueue_instance(connection_id: int, uuid: str, newest: str) -> str:
+    """Queue one instance's processing (found, not copied, when already queued)."""
     queue = await DBOS.retrieve_queue_async(MEDIA_QUEUE)
     if queue is None:
         raise RuntimeError(f"the DBOS queue {MEDIA_QUEUE} is not registered in this process")
-    workflow_ids = []
-    for uuid, newest in await media_plan_step(connection_id):
-        workflow_id = media_workflow_id(connection_id, uuid, datetime.fromisoformat(newest))
-        with SetWorkflowID(workflow_id):
-            await queue.enqueue_async(process_instance_workflow, connection_id, uuid)
-        workflow_ids.append(workflow_id)
-    return workflow_ids
+    workflow_id = media_workflow_id(connection_id, uuid, datetime.fromisoformat(newest))
+    with SetWorkflowID(workflow_id):
+        await queue.enqueue_async(process_instance_workflow, connection_id, uuid)
+    return workflow_id
+
+
+async def enqueue_media_work(connection_id: int) -> list[str]:
+    """Queue the processing of every instance still waiting for it (most were queued by
+    their last transfer already); returns the workflow ids."""
+    return [
+        await enqueue_instance(connection_id, uuid, newest)
+        for uuid, newest in await media_plan_step(connection_id)
+    ]

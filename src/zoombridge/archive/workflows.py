@@ -31,8 +31,9 @@ from zoombridge.archive.discover import (
     discover_host,
     plan_hosts,
 )
-from zoombridge.archive.media_workflows import enqueue_media_work
-from zoombridge.archive.runtime import runtime
+from zoombridge.archive.media_catalog import ready_for_processing
+from zoombridge.archive.media_workflows import enqueue_instance, enqueue_media_work
+from zoombridge.archive.runtime import ArchiveRuntime, runtime
 from zoombridge.archive.sidecar import write_sidecars
 from zoombridge.archive.transfer import transfer_file
 from zoombridge.clock import Clock
@@ -206,13 +207,23 @@ async def transfer_step(connection_id: int, task_data: dict[str, Any]) -> dict[s
         error=error,
     )
     rt.progress.finished(task.file_id, state)
-    return {"state": state, "error": error, "size": size}
+    return {"state": state, "error": error, "size": size, "instance_ready": _ready(rt, task)}
+
+
+def _ready(rt: ArchiveRuntime, task: cat.FileTask) -> str | None:
+    newest = ready_for_processing(rt.catalog, rt.connection_id, task.meeting_uuid)
+    return newest.isoformat() if newest else None
 
 
 @DBOS.workflow()
 async def archive_file(connection_id: int, task_data: dict[str, Any]) -> dict[str, Any]:
-    """One file: download, store verified, record. Durable and idempotent by workflow id."""
-    return await transfer_step(connection_id, task_data)
+    """One file: download, store verified, record. Durable and idempotent by workflow id.
+    The instance's last transfer queues its media processing."""
+    outcome = await transfer_step(connection_id, task_data)
+    ready = outcome.pop("instance_ready", None)
+    if ready:
+        await enqueue_instance(connection_id, task_data["meeting_uuid"], ready)
+    return outcome
 
 
 @DBOS.step()
