@@ -132,3 +132,22 @@ def test_search_without_an_archive_says_so(tmp_path: Path, monkeypatch: pytest.M
     assert code == 2
     assert "zoombridge sync" in out
     assert not (tmp_path / "nothing" / "zoombridge.sqlite").exists()
+
+
+def test_speakers_of_a_meeting_add_up_and_an_unknown_one_is_refused(
+    archive_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    transcript, joined = _segmented_transcript(archive_home)
+    code, out = run(archive_home, monkeypatch, "archive", "speakers", joined.meeting_uuid, "--json")
+    assert code == 0, out
+    speakers = json.loads(out)
+    assert len(speakers) >= 2
+    assert sum(s["share"] for s in speakers) == pytest.approx(1.0)
+    assert [s["seconds"] for s in speakers] == sorted(
+        (s["seconds"] for s in speakers), reverse=True
+    )
+    cues = parse_vtt((archive_home / "archive" / transcript.storage_key).read_bytes()).items
+    assert {s["speaker"] for s in speakers} <= {c.speaker for c in cues}
+    code, out = run(archive_home, monkeypatch, "archive", "speakers", "no-such-uuid")
+    assert code == 2
+    assert "no-such-uuid" in out

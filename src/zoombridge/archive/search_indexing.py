@@ -1,5 +1,6 @@
 """Indexing an archived instance for search: its text files read back from storage, parsed,
-and placed on the joined recording's timeline when its segments were joined.
+and placed on the joined recording's timeline when its segments were joined. Also who spoke
+how long, from the same files.
 
 Re-indexing is incremental: an instance's index digest names the parser version, its text
 files' checksums and the joined timeline; when none of them changed, nothing is read again.
@@ -14,7 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from zoombridge.archive.media_catalog import mark_indexed
+from zoombridge.archive.media_catalog import instance_rows, mark_indexed
 from zoombridge.archive.search_index import (
     Document,
     chat_documents,
@@ -22,7 +23,8 @@ from zoombridge.archive.search_index import (
     summary_documents,
     transcript_documents,
 )
-from zoombridge.archive.transcripts import parse_chat, parse_summary, parse_vtt
+from zoombridge.archive.speakers import SpeakerTime, speaker_stats
+from zoombridge.archive.transcripts import parse_chat, parse_summary, parse_timeline, parse_vtt
 from zoombridge.db import Catalog
 from zoombridge.db.models import Meeting, RecordingFileRow
 from zoombridge.storage import Store
@@ -30,7 +32,13 @@ from zoombridge.storage import Store
 if TYPE_CHECKING:  # instance_media imports this module, and defines JoinedRecording
     from zoombridge.archive.instance_media import JoinedRecording
 
-__all__ = ["INDEX_VERSION", "StoredArchive", "index_digest", "index_instance"]
+__all__ = [
+    "INDEX_VERSION",
+    "StoredArchive",
+    "index_digest",
+    "index_instance",
+    "instance_speakers",
+]
 
 
 class StoredArchive(Protocol):
@@ -142,3 +150,22 @@ def _participants(meeting: Meeting) -> list[str]:
     """Participant names the catalog knows from Zoom's metadata, if any."""
     found = (meeting.metadata_json or {}).get("participants") or []
     return [str(p.get("name") or p) for p in found if p] if isinstance(found, list) else []
+
+
+async def instance_speakers(archive: StoredArchive, uuid: str) -> list[SpeakerTime]:
+    """Talk time per speaker of one archived instance: from its timeline file when it has
+    one, else from its transcript; empty when it has neither."""
+    _, files = instance_rows(archive.catalog, archive.connection_id, uuid)
+    by_type = {(row.file_type or "").upper(): row for row in files}
+    starts = [row.recording_start for row in files if row.recording_start]
+    ends = [row.recording_end for row in files if row.recording_end]
+    duration = (max(ends) - min(starts)).total_seconds() if starts and ends else None
+    if "TIMELINE" in by_type:
+        data = await _read_text(archive, by_type["TIMELINE"])
+        timeline = parse_timeline(data).items if data else ()
+        if timeline:
+            return speaker_stats(timeline=timeline, duration=duration)
+    if "TRANSCRIPT" in by_type:
+        data = await _read_text(archive, by_type["TRANSCRIPT"])
+        return speaker_stats(cues=parse_vtt(data).items if data else ())
+    return []

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import asdict
 from typing import Annotated
 
 import typer
@@ -14,6 +15,7 @@ from sqlalchemy.engine import make_url
 
 from zoombridge.app import DEFAULT_CONNECTION, ZoomBridge
 from zoombridge.archive.reindex import ArchiveFiles, reindex
+from zoombridge.archive.search_indexing import instance_speakers
 from zoombridge.archive.verify import VerifyReport, verify_archive
 from zoombridge.cli.common import (
     ConnectionOption,
@@ -39,6 +41,17 @@ def _require_catalog(bridge: ZoomBridge) -> None:
         )
 
 
+def _archive_files(bridge: ZoomBridge, name: str) -> ArchiveFiles:
+    """The connection's catalog and store; the caller disposes of the catalog."""
+    _require_catalog(bridge)
+    catalog = bridge.catalog()
+    try:
+        return ArchiveFiles(bridge.connection_id(catalog, name), catalog, bridge.store(name))
+    except BaseException:
+        catalog.dispose()
+        raise
+
+
 def report_table(report: VerifyReport, where: str) -> Table:
     table = Table(title="Archive verification", show_header=False)
     table.add_row("objects checked", str(report.checked))
@@ -61,21 +74,15 @@ def verify(connection: ConnectionOption = None, as_json: JsonOption = False) -> 
     name = connection or DEFAULT_CONNECTION
     with configuration_errors_exit():
         bridge = ZoomBridge.from_env()
-        _require_catalog(bridge)
-        catalog = bridge.catalog()
-        try:
-            connection_id = bridge.connection_id(catalog, name)
-            store = bridge.store(name)
-        except BaseException:
-            catalog.dispose()
-            raise
+        files = _archive_files(bridge, name)
+    catalog, store = files.catalog, files.store
     try:
         with VerifyBar(err, enabled=not as_json and err.is_terminal) as bar:
             report = asyncio.run(
                 verify_archive(
                     catalog,
                     store,
-                    connection_id,
+                    files.connection_id,
                     bridge.clock.now,
                     on_start=bar.start,
                     on_bytes=bar.advance,
@@ -91,6 +98,33 @@ def verify(connection: ConnectionOption = None, as_json: JsonOption = False) -> 
         raise typer.Exit(1)
 
 
+@archive.command("speakers")
+def speakers(
+    uuid: Annotated[str, typer.Argument(help="the recorded instance's UUID")],
+    connection: ConnectionOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Talk time per speaker of one archived meeting (from its timeline, else its transcript)."""
+    with configuration_errors_exit():
+        files = _archive_files(ZoomBridge.from_env(), connection or DEFAULT_CONNECTION)
+    try:
+        found = asyncio.run(instance_speakers(files, uuid))
+    except LookupError as exc:
+        err.print(f"[red]speakers:[/red] {exc.args[0]}")
+        raise typer.Exit(2) from None
+    finally:
+        files.catalog.dispose()
+    if as_json:
+        typer.echo(json.dumps([asdict(s) for s in found], indent=2))
+        return
+    table = Table(title=f"Speakers: {uuid}")
+    for column in ("speaker", "talk time", "share", "turns"):
+        table.add_column(column)
+    for s in found:
+        table.add_row(s.speaker, f"{s.seconds:.0f} s", f"{s.share:.0%}", str(s.turns))
+    Console().print(table)
+
+
 @archive.command("reindex")
 def reindex_command(
     connection: ConnectionOption = None,
@@ -103,21 +137,14 @@ def reindex_command(
     connection for search; instances whose text files did not change are skipped."""
     name = connection or DEFAULT_CONNECTION
     with configuration_errors_exit():
-        bridge = ZoomBridge.from_env()
-        _require_catalog(bridge)
-        catalog = bridge.catalog()
-        try:
-            files = ArchiveFiles(bridge.connection_id(catalog, name), catalog, bridge.store(name))
-        except BaseException:
-            catalog.dispose()
-            raise
+        files = _archive_files(ZoomBridge.from_env(), name)
     try:
         with CountBar(err, "reindex", enabled=not as_json and err.is_terminal) as bar:
             report = asyncio.run(
                 reindex(files, force=force, on_start=bar.start, on_instance=bar.advance)
             )
     finally:
-        catalog.dispose()
+        files.catalog.dispose()
     if as_json:
         typer.echo(json.dumps(report.as_dict(), indent=2))
         return
