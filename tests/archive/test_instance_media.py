@@ -8,7 +8,7 @@ from pathlib import Path
 
 import av
 import pytest
-from archive_helpers import MakeBridge, served_files, sync
+from archive_helpers import MakeBridge, run_verify, served_files, sync
 from sqlalchemy import select
 
 from zoombridge.archive.media_probe import probe_media
@@ -135,3 +135,25 @@ async def test_an_undecodable_file_is_flagged_kept_in_zoom_and_blocks_nothing_el
     assert others
     assert all(i.trashed_at is not None for i in others)
     catalog.dispose()
+
+
+async def test_verify_reads_back_what_was_made_and_lists_flagged_media(
+    make_bridge: MakeBridge, world: World, tmp_path: Path
+) -> None:
+    instance = next(i for i in world.instances.values() if len(i.files) > 8)
+    broken = next(f for f in instance.files if f.file_type == "M4A")
+    broken.content = lambda: b"\x00\x00\x00\x18ftypM4A " + bytes(4096)
+    bridge = make_bridge()
+    await sync(bridge)
+    report = await run_verify(bridge)
+    assert report.problems == []
+    catalog = bridge.catalog()
+    _, assets, _ = _rows(catalog)
+    catalog.dispose()
+    assert report.checked >= len(assets) > 0
+    assert [item["problem"] != "" for item in report.flagged_media] == [True]
+    joined = next(a for a in assets if a.kind == "joined")
+    path = tmp_path / "home" / "archive" / joined.storage_key
+    path.write_bytes(path.read_bytes()[:-10] + bytes(10))  # damaged after it was made
+    report = await run_verify(bridge)
+    assert [(p.kind, p.key) for p in report.problems] == [("corrupt", joined.storage_key)]

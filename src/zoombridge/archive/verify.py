@@ -1,9 +1,12 @@
 """Integrity check: re-read stored objects and compare them with what the catalog promises.
 
 Every archived file is read back from storage as a stream (one chunk in memory at a time) and
-its byte count and SHA-256 compared with the catalog; each instance's `meeting.json` sidecar is
-compared with the SHA-256 recorded when it was written. Problems are reported, never "fixed":
-nothing here deletes or rewrites an object. The same check guards deletion from Zoom.
+its byte count and SHA-256 compared with the catalog; each instance's `meeting.json` sidecar,
+joined recordings and thumbnails are compared with the SHA-256 recorded when they were written.
+Audio and video files their probe flagged (stored as Zoom served them, but they do not decode
+or last another length) are listed apart: their bytes are intact, their content needs a look.
+Problems are reported, never "fixed": nothing here deletes or rewrites an object. The same
+check guards deletion from Zoom.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from zoombridge.db import Catalog, FileState
-from zoombridge.db.models import Meeting, RecordingFileRow
+from zoombridge.db.models import MediaAsset, Meeting, RecordingFileRow
 from zoombridge.errors import StorageError
 from zoombridge.storage import InstanceKeys, Store
 
@@ -27,6 +30,7 @@ __all__ = [
     "VerifyReport",
     "archived_objects",
     "check_object",
+    "flagged_media",
     "mark_verified",
     "verify_archive",
 ]
@@ -72,6 +76,7 @@ class VerifyReport:
     unreadable: int = 0
     bytes: int = 0
     problems: list[Problem] = field(default_factory=list)
+    flagged_media: list[dict[str, str]] = field(default_factory=list)  # {key, problem}
 
     def add(self, problem: Problem | None) -> None:
         self.checked += 1
@@ -90,7 +95,8 @@ class VerifyReport:
 def archived_objects(
     catalog: Catalog, connection_id: int, meeting_uuid: str | None = None
 ) -> list[StoredObject]:
-    """The archived files (and written sidecars) of a connection, or of one instance."""
+    """The archived files (and written sidecars, joined recordings and thumbnails) of a
+    connection, or of one instance; only archived files have a `file_id`."""
     files = select(RecordingFileRow).where(
         RecordingFileRow.connection_id == connection_id,
         RecordingFileRow.state == FileState.ARCHIVED,
@@ -98,9 +104,11 @@ def archived_objects(
     meetings = select(Meeting).where(
         Meeting.connection_id == connection_id, Meeting.sidecar_sha256.is_not(None)
     )
+    assets = select(MediaAsset).where(MediaAsset.connection_id == connection_id)
     if meeting_uuid is not None:
         files = files.where(RecordingFileRow.meeting_uuid == meeting_uuid)
         meetings = meetings.where(Meeting.uuid == meeting_uuid)
+        assets = assets.where(MediaAsset.meeting_uuid == meeting_uuid)
     with catalog.session() as session:
         found = [
             StoredObject(
@@ -112,7 +120,24 @@ def archived_objects(
             StoredObject(InstanceKeys(row.folder).sidecar, row.sidecar_sha256 or "", None, row.uuid)
             for row in session.scalars(meetings.order_by(Meeting.folder))
         ]
+        found += [
+            StoredObject(row.storage_key, row.sha256, row.size, row.meeting_uuid)
+            for row in session.scalars(assets.order_by(MediaAsset.storage_key))
+        ]
     return found
+
+
+def flagged_media(catalog: Catalog, connection_id: int) -> list[dict[str, str]]:
+    query = (
+        select(RecordingFileRow.storage_key, RecordingFileRow.media_problem)
+        .where(
+            RecordingFileRow.connection_id == connection_id,
+            RecordingFileRow.media_problem.is_not(None),
+        )
+        .order_by(RecordingFileRow.storage_key)
+    )
+    with catalog.session() as session:
+        return [{"key": key, "problem": why or ""} for key, why in session.execute(query)]
 
 
 async def check_object(
@@ -205,4 +230,5 @@ async def verify_archive(
             mark_verified(catalog, connection_id, intact, now())
             intact = []
     mark_verified(catalog, connection_id, intact, now())
+    report.flagged_media = flagged_media(catalog, connection_id)
     return report

@@ -64,6 +64,8 @@ def report_table(report: VerifyReport, where: str) -> Table:
     table.add_row("archive", where)
     for problem in report.problems[:20]:
         table.add_row(problem.kind, f"{problem.key}: {problem.detail}")
+    for flagged in report.flagged_media[:20]:
+        table.add_row("flagged audio/video", f"{flagged['key']}: {flagged['problem']}")
     return table
 
 

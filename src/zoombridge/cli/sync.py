@@ -112,7 +112,7 @@ def status_table(status: SyncStatus) -> Table:
     table.add_row("bytes archived", f"{status.bytes_archived / 1e6:.1f} MB")
     table.add_row("bytes freed in Zoom", f"{status.bytes_freed / 1e6:.1f} MB")
     if status.media_flagged:
-        flagged = f"{status.media_flagged} (see zoombridge archive verify; kept in Zoom)"
+        flagged = f"{status.media_flagged} (listed by zoombridge archive verify; kept in Zoom)"
         table.add_row("audio/video flagged", flagged)
     if status.unknown_users:
         table.add_row("unknown users", ", ".join(status.unknown_users))
