@@ -2,8 +2,8 @@
 
 `python -m bench [NAME ...]` runs only the named ones: throughput, pacing, archive (the four
 archive benches), archive-throughput, archive-memory, archive-api, archive-webhook, media (the
-media benches), media-join. The rows go to bench/results.json, each marked with its bench; the
-rows of benches not run stay.
+media benches), media-join, search-scale. The rows go to bench/results.json, each marked with
+its bench; the rows of benches not run stay.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from bench import (
     archive_webhook,
     media_join,
     pacing,
+    search_scale,
     throughput,
 )
 
@@ -36,10 +37,11 @@ BENCHES: dict[str, Bench] = {
     "archive-api": archive_api.run,
     "archive-webhook": archive_webhook.run,
     "media-join": media_join.run,
+    "search-scale": search_scale.run,
 }
 GROUPS = {
     "archive": ["archive-throughput", "archive-memory", "archive-api", "archive-webhook"],
-    "media": ["media-join"],
+    "media": ["media-join", "search-scale"],
 }
 RESULTS = Path(__file__).parent / "results.json"
 Row = dict[str, Any]

@@ -11,15 +11,17 @@ import pytest
 from alembic import command
 from alembic.config import Config
 from search_helpers import ENGINES, EPOCH, connection, document_count, meeting, opened_catalog
-from sqlalchemy import inspect
+from sqlalchemy import insert, inspect
 
 from zoombridge.archive.search import Document, search
 from zoombridge.archive.search_index import (
     MeetingDocuments,
     chat_documents,
+    id_range,
     index_meeting,
     index_meetings,
     indexed_meetings,
+    minute_of,
     remove_meeting,
     summary_documents,
     transcript_documents,
@@ -27,6 +29,7 @@ from zoombridge.archive.search_index import (
 from zoombridge.archive.transcripts import parse_chat, parse_summary, parse_vtt
 from zoombridge.db import Catalog, open_catalog
 from zoombridge.db.engine import MIGRATIONS, upgrade
+from zoombridge.db.models import SearchDocument
 from zoombridge.emulator.content import Script
 from zoombridge.errors import InvalidInput
 
@@ -162,3 +165,50 @@ def test_the_search_migration_goes_down_and_up(
         assert len(search(catalog, "returned")) == 1
     finally:
         catalog.dispose()
+
+
+def test_sqlites_full_text_rows_stay_in_step_through_replace_and_remove(tmp_path: Path) -> None:
+    """search_fts is written by the indexer (migration 0005 dropped the triggers): FTS5's own
+    integrity check compares it with search_documents after every kind of change, including
+    rows that 0004's triggers indexed and the indexer replaces after the upgrade."""
+    catalog = open_catalog(f"sqlite:///{tmp_path / 'c.sqlite'}")
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    try:
+        with catalog.engine.begin() as connection_:
+            config.attributes["connection"] = connection_
+            command.downgrade(config, "0004")
+        conn = connection(catalog)
+        first_id = id_range(conn, minute_of(EPOCH), minute_of(EPOCH))[0]
+        for n, uuid in enumerate(("m1", "m2", "m3")):
+            meeting(catalog, conn, uuid)
+            with catalog.engine.begin() as connection_:
+                connection_.execute(
+                    insert(SearchDocument),  # as 0004 had it: its trigger indexes the row
+                    {
+                        "id": first_id + n,
+                        "connection_id": conn,
+                        "meeting_uuid": uuid,
+                        "kind": "transcript",
+                        "body": f"{uuid} said budget",
+                        "private": False,
+                        "scope": "",
+                    },
+                )
+        _fts5_integrity_check(catalog)
+        upgrade(catalog.engine)
+        index_meeting(catalog, conn, "m1", [Document("chat", "only this now")])
+        remove_meeting(catalog, conn, "m2")
+        _fts5_integrity_check(catalog)
+        assert {h.meeting_uuid for h in search(catalog, "budget")} == {"m3"}
+        assert [h.meeting_uuid for h in search(catalog, "only this")] == ["m1"]
+    finally:
+        catalog.dispose()
+
+
+def _fts5_integrity_check(catalog: Catalog) -> None:
+    with catalog.engine.begin() as connection_:
+        # Raises (SQLITE_CORRUPT_VTAB) when the index and its content table disagree.
+        connection_.exec_driver_sql(
+            "INSERT INTO search_fts(search_fts, rank) VALUES ('integrity-check', 1)"
+        )

@@ -51,6 +51,19 @@ PRIVATE_TOKEN = "zbpriv"  # noqa: S105 - a filter token, not a secret
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 ALLOCATION_LOCK = 0x7A62_0003  # PostgreSQL advisory lock namespace for id slots
 
+# On SQLite search_fts is an external-content FTS5 table over search_documents, kept in step
+# here, one statement per instance (row-by-row triggers halve the build rate). A row leaves
+# FTS5 with the very values it was indexed with, so it is told before the row is deleted.
+_FTS_ADD = text(
+    "INSERT INTO search_fts(rowid, scope, speaker, body)"
+    " SELECT id, scope, speaker, body FROM search_documents WHERE id BETWEEN :low AND :high"
+)
+_FTS_REMOVE = text(
+    "INSERT INTO search_fts(search_fts, rowid, scope, speaker, body)"
+    " SELECT 'delete', id, scope, speaker, body FROM search_documents"
+    " WHERE connection_id = :connection AND meeting_uuid = :meeting"
+)
+
 
 @dataclass(frozen=True)
 class Document:
@@ -214,6 +227,8 @@ def _replace(
         )
     if rows:
         connection.execute(insert(SearchDocument), rows)
+        if connection.dialect.name == "sqlite":
+            connection.execute(_FTS_ADD, {"low": ids.start, "high": ids.stop - 1})
     return len(rows)
 
 
@@ -296,6 +311,8 @@ def remove_meeting(catalog: Catalog, connection_id: int, meeting_uuid: str) -> i
 
 
 def _remove(connection: Connection, connection_id: int, meeting_uuid: str) -> int:
+    if connection.dialect.name == "sqlite":
+        connection.execute(_FTS_REMOVE, {"connection": connection_id, "meeting": meeting_uuid})
     result = connection.execute(
         delete(SearchDocument).where(
             SearchDocument.connection_id == connection_id,

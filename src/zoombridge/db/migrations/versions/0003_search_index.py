@@ -5,7 +5,8 @@ Revises: 0002
 Create Date: 2026-11-24 09:00:00
 
 SQLite: `search_fts`, an external-content FTS5 table over search_documents (the text is
-stored once, in search_documents; snippet() reads it from there), kept in step by triggers.
+stored once, in search_documents; snippet() reads it from there), kept in step by triggers
+(until 0005, which leaves that to the indexer).
 Porter stemming over unicode61 with diacritics folded, so "meetings" finds "meeting" and
 "cafe" finds "café"; prefix indexes for 2-4 characters keep `bu*` from merging thousands
 of words' lists at query time.
