@@ -13,8 +13,9 @@ from sqlalchemy import select
 
 from zoombridge.archive.media_probe import probe_media
 from zoombridge.archive.service import read_status
+from zoombridge.archive.transcripts import parse_chat, parse_vtt
 from zoombridge.db import Catalog
-from zoombridge.db.models import MediaAsset, Meeting, RecordingFileRow
+from zoombridge.db.models import MediaAsset, Meeting, RecordingFileRow, SearchDocument
 from zoombridge.emulator.world import World
 
 pytestmark = pytest.mark.anyio
@@ -79,6 +80,46 @@ async def test_a_sync_probes_joins_and_makes_thumbnails(
         with av.open(str(archive / asset.storage_key)) as picture:
             assert picture.streams.video[0].codec_context.name == "mjpeg"
     catalog.dispose()
+
+
+async def test_transcripts_and_chat_follow_the_joined_recording(
+    make_bridge: MakeBridge, tmp_path: Path
+) -> None:
+    bridge = make_bridge()
+    await sync(bridge)
+    catalog = bridge.catalog()
+    files, assets, _ = _rows(catalog)
+    indexed: dict[tuple[str, str], set[float]] = defaultdict(set)
+    with catalog.session() as session:
+        for doc in session.scalars(select(SearchDocument).where(SearchDocument.kind != "meeting")):
+            indexed[(doc.meeting_uuid, doc.kind)].add(round(doc.joined_s or 0, 3))
+    catalog.dispose()
+    assert indexed
+    archive = tmp_path / "home" / "archive"
+    shifted = [a for a in assets if a.kind == "shifted_text"]
+    joined = {a.storage_key: a for a in assets if a.kind == "joined"}
+    assert {a.meeting_uuid for a in shifted} == {a.meeting_uuid for a in joined.values()}
+    for asset in shifted:
+        data = (archive / asset.storage_key).read_bytes()
+        assert (asset.size, asset.sha256) == (len(data), hashlib.sha256(data).hexdigest())
+        timeline = joined[asset.source_key or ""]  # the recording a player shows it with
+        assert timeline.meeting_uuid == asset.meeting_uuid
+        length = timeline.duration_s or 0
+        if asset.storage_key.endswith(".vtt"):
+            kind = "transcript" if asset.recording_type == "audio_transcript" else "caption"
+            times = [(c.start, c.end) for c in parse_vtt(data).items]
+        else:
+            kind = "chat"
+            times = [(m.offset, m.offset) for m in parse_chat(data).items]
+        assert times, asset.storage_key
+        assert all(0 <= start <= end <= length + 0.001 for start, end in times)
+        # the same place a search hit sends the player to
+        assert {round(start, 3) for start, _ in times} <= indexed[(asset.meeting_uuid, kind)]
+    sources = {part["file_id"] for a in shifted for part in a.segments}
+    originals = {row.file_id: row for row in files}
+    for file_id in sources:  # Zoom's own text files stay as they were served
+        row = originals[file_id]
+        assert _digest(archive / row.storage_key) == row.sha256
 
 
 async def test_a_second_sync_makes_nothing_again(make_bridge: MakeBridge) -> None:

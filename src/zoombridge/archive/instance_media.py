@@ -1,5 +1,6 @@
 """Processing one archived instance: probe its audio and video, join its stop/start segments,
-make thumbnails, index its transcripts and chat for search.
+make thumbnails, move its transcripts, captions and chat onto the joined timeline, index them
+for search.
 
 Every part is idempotent and leaves Zoom's originals untouched: a file already probed is not
 probed again, a joined recording whose parts have not changed is kept, a thumbnail already made
@@ -20,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from zoombridge.archive.joined_text import write_shifted_text
 from zoombridge.archive.media_catalog import (
     AssetRecord,
     instance_assets,
@@ -48,6 +50,7 @@ class InstanceReport:
     flagged: int = 0
     joined: list[str] = field(default_factory=list)
     thumbnails: int = 0
+    shifted: list[str] = field(default_factory=list)  # text files moved onto a joined timeline
     indexed: int = 0
     notes: list[str] = field(default_factory=list)
 
@@ -73,6 +76,7 @@ async def process_instance(rt: ArchiveRuntime, uuid: str) -> InstanceReport:
         probes = await _probe_files(rt, files, report, scratch)
         joined = await _join_segments(rt, meeting, files, probes, report, scratch)
         await _make_thumbnails(rt, meeting, files, probes, joined, report, scratch)
+    report.shifted = await write_shifted_text(rt, meeting, files, joined)
     report.indexed = await index_instance(rt, meeting, files, joined)
     mark_processed(rt.catalog, rt.connection_id, uuid, rt.clock.now())
     return report

@@ -44,7 +44,7 @@ def is_media(row: RecordingFileRow) -> bool:
 @dataclass(frozen=True)
 class AssetRecord:
     meeting_uuid: str
-    kind: str  # "joined" | "thumbnail"
+    kind: str  # "joined" | "thumbnail" | "shifted_text"
     storage_key: str
     size: int
     sha256: str

@@ -38,6 +38,10 @@ __all__ = [
     "index_digest",
     "index_instance",
     "instance_speakers",
+    "joined_timeline",
+    "read_text_file",
+    "seconds_after",
+    "timeline_recording",
 ]
 
 
@@ -64,12 +68,20 @@ def _text_files(files: Sequence[RecordingFileRow]) -> list[RecordingFileRow]:
     return [row for row in files if (row.file_type or "").upper() in TEXT_TYPES]
 
 
-def _timeline(joined: Sequence[JoinedRecording]) -> list[tuple[float, float]] | None:
-    """Where each segment begins (seconds after the first one began, gaps included) and how
-    long it plays: the first joined video's parts, else the first joined audio's."""
+def timeline_recording(joined: Sequence[JoinedRecording]) -> JoinedRecording | None:
+    """The joined recording whose timeline text and search offsets follow: the first joined
+    video, else the first joined audio."""
     if not joined:
         return None
-    chosen = sorted(joined, key=lambda j: not j.storage_key.lower().endswith(".mp4"))[0]
+    return sorted(joined, key=lambda j: not j.storage_key.lower().endswith(".mp4"))[0]
+
+
+def joined_timeline(joined: Sequence[JoinedRecording]) -> list[tuple[float, float]] | None:
+    """Where each segment begins (seconds after the first one began, gaps included) and how
+    long it plays, on the timeline_recording."""
+    chosen = timeline_recording(joined)
+    if chosen is None:
+        return None
     timeline = []
     for part in chosen.segments:
         start, length = part.get("recorded_at_s"), part.get("duration_s")
@@ -94,18 +106,18 @@ async def index_instance(
     joined: Sequence[JoinedRecording],
 ) -> int:
     """(Re)index one instance unless its digest is unchanged; the documents written."""
-    timeline = _timeline(joined)
+    timeline = joined_timeline(joined)
     digest = index_digest(files, timeline)
     if meeting.search_digest == digest:
         return 0
     first = min((row.recording_start for row in files if row.recording_start), default=None)
     documents: list[Document] = []
     for row in _text_files(files):
-        data = await _read_text(rt, row)
+        data = await read_text_file(rt, row)
         if data is None:
             log.warning("%s is larger than a Zoom text file can be; not indexed", row.storage_key)
             continue
-        documents += _documents(row, data, _seconds_after(first, row.recording_start), timeline)
+        documents += _documents(row, data, seconds_after(first, row.recording_start), timeline)
     participants = _participants(meeting)
     written = index_meeting(
         rt.catalog, rt.connection_id, meeting.uuid, documents, participants=participants
@@ -114,7 +126,7 @@ async def index_instance(
     return written
 
 
-def _seconds_after(first: datetime | None, when: datetime | None) -> float:
+def seconds_after(first: datetime | None, when: datetime | None) -> float:
     return (when - first).total_seconds() if first and when else 0.0
 
 
@@ -135,7 +147,7 @@ def _documents(
     return summary_documents(parse_summary(data).items, file_id=row.file_id)
 
 
-async def _read_text(rt: StoredArchive, row: RecordingFileRow) -> bytes | None:
+async def read_text_file(rt: StoredArchive, row: RecordingFileRow) -> bytes | None:
     """The file's bytes; None when it is too large to be what Zoom makes. A storage error
     raises: the instance is indexed again by the next sync instead of marked done."""
     held = bytearray()
@@ -161,11 +173,11 @@ async def instance_speakers(archive: StoredArchive, uuid: str) -> list[SpeakerTi
     ends = [row.recording_end for row in files if row.recording_end]
     duration = (max(ends) - min(starts)).total_seconds() if starts and ends else None
     if "TIMELINE" in by_type:
-        data = await _read_text(archive, by_type["TIMELINE"])
+        data = await read_text_file(archive, by_type["TIMELINE"])
         timeline = parse_timeline(data).items if data else ()
         if timeline:
             return speaker_stats(timeline=timeline, duration=duration)
     if "TRANSCRIPT" in by_type:
-        data = await _read_text(archive, by_type["TRANSCRIPT"])
+        data = await read_text_file(archive, by_type["TRANSCRIPT"])
         return speaker_stats(cues=parse_vtt(data).items if data else ())
     return []

@@ -311,13 +311,14 @@ def modelled(name: str | None, type_: str, parent_names: Any) -> bool:
 
 class MediaAsset(Base):
     """What zoombridge made from an instance's files and stored beside them: a joined
-    recording (segments back to back) or a thumbnail. The originals are never changed."""
+    recording (segments back to back), a thumbnail, or a transcript, caption or chat file
+    moved onto a joined recording's timeline. The originals are never changed."""
 
     __tablename__ = "media_assets"
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     connection_id: Mapped[int] = mapped_column(ForeignKey("connections.id"))
     meeting_uuid: Mapped[str] = mapped_column(String(64))
-    kind: Mapped[str] = mapped_column(String(20))  # "joined" | "thumbnail"
+    kind: Mapped[str] = mapped_column(String(20))  # "joined" | "thumbnail" | "shifted_text"
     recording_type: Mapped[str | None] = mapped_column(String(80))
     source_key: Mapped[str | None] = mapped_column(Text)  # a thumbnail's video
     storage_key: Mapped[str] = mapped_column(Text)
