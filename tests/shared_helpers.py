@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
 from zoombridge.cli.emulator import emulator_settings, settings_for
-from zoombridge.db import FileState, open_catalog
-from zoombridge.db.models import RecordingFileRow
+from zoombridge.db import Catalog, FileState, open_catalog
+from zoombridge.db.models import Meeting, RecordingFileRow
 from zoombridge.emulator import DEMO_EPOCH
 from zoombridge.emulator.world import World
 from zoombridge.settings import Settings
@@ -84,3 +84,32 @@ def zoom_originals(keys: Iterable[str]) -> list[str]:
         and key.split("/")[-2:-1] != []
         and key.split("/")[-2] not in made
     )
+
+
+EPOCH = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def meeting(
+    catalog: Catalog,
+    connection_id: int,
+    uuid: str,
+    *,
+    topic: str = "Weekly meeting",
+    host: str = "ada@example.edu",
+    start: datetime = EPOCH,
+) -> str:
+    """Record an instance in the catalog, as a sync would, for tests of what reads it."""
+    with catalog.session() as session, session.begin():
+        session.add(
+            Meeting(
+                connection_id=connection_id,
+                uuid=uuid,
+                host_email=host,
+                topic=topic,
+                start_time=start,
+                folder=uuid,
+                metadata_json={},
+                updated_at=start,
+            )
+        )
+    return uuid

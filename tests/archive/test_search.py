@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from search_helpers import ENGINES, EPOCH, connection, meeting, opened_catalog
+from search_helpers import ENGINES, connection, opened_catalog
 
+from shared_helpers import EPOCH, meeting
 from zoombridge.archive.search import Document, SearchHit, index_meeting, search
 from zoombridge.archive.search_query import MAX_QUERY_CHARS, MAX_TERMS, parse_query
 from zoombridge.db import Catalog

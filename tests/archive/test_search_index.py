@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from alembic import command
 from alembic.config import Config
-from search_helpers import ENGINES, EPOCH, connection, document_count, meeting, opened_catalog
+from search_helpers import ENGINES, connection, document_count, opened_catalog
 from sqlalchemy import insert, inspect
 
+from shared_helpers import EPOCH, meeting
 from zoombridge.archive.search import Document, search
 from zoombridge.archive.search_index import (
     MeetingDocuments,
