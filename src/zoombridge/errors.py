@@ -16,6 +16,7 @@
     │   ├── ZoomRequestError        Zoom rejected the request as invalid (4xx)
     │   │   └── PageTokenExpired    a next_page_token expired (15 min); the walk restarts
     │   ├── PaginationError         Zoom's paging broke its own rules (a token loop)
+    │   ├── SignInRefused           wrong e-mail or password, or too many tries (`retry_at`)
     │   └── InvalidInput            input from outside (a webhook, a file) is malformed
     │       └── WebhookRejected     signature, timestamp, size or shape is wrong
     └── SkippableError              this item cannot be done; carry on with the others
@@ -46,6 +47,7 @@ __all__ = [
     "RateLimited",
     "ReauthorizationNeeded",
     "RetriableError",
+    "SignInRefused",
     "SizeMismatch",
     "SkippableError",
     "StorageError",
@@ -181,6 +183,15 @@ class PageTokenExpired(ZoomRequestError):
 
 class PaginationError(FatalError, ZoomError):
     """Zoom returned a page token it had already returned: following it would loop forever."""
+
+
+class SignInRefused(FatalError):
+    """A portal sign-in failed; the message never says whether the e-mail address exists.
+    `retry_at` is set while the address or the client is locked out."""
+
+    def __init__(self, message: str, *, retry_at: datetime | None = None) -> None:
+        super().__init__(message)
+        self.retry_at = retry_at
 
 
 class InvalidInput(FatalError):

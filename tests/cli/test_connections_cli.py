@@ -4,7 +4,6 @@ on a real socket. No command may print a secret; a refused `add` writes nothing.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -28,15 +27,6 @@ def served() -> Iterator[tuple[World, str]]:
     world = build_world("small", seed=2, clock=SystemClock(), users=2, phone=False)
     with serve_in_thread(world) as zoom:
         yield world, zoom.base
-
-
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for name in list(os.environ):
-        if name.startswith("ZOOMBRIDGE_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("ZOOMBRIDGE_HOME", str(tmp_path / "home"))
-    return tmp_path / "home"
 
 
 def add_args(base: str, name: str = "tenant", *extra: str) -> list[str]:

@@ -3,6 +3,8 @@ sends webhooks to; a recording that just ended is archived without waiting for a
 
 from __future__ import annotations
 
+import json
+import re
 import signal
 import subprocess
 import sys
@@ -22,8 +24,11 @@ SECRET = "serve-test-secret"
 STARTUP_SECONDS = 60.0
 
 
+Service = tuple[Served, str, Path, subprocess.Popen[bytes], dict[str, str]]
+
+
 @pytest.fixture
-def service(tmp_path: Path) -> Iterator[tuple[Served, str, Path, subprocess.Popen[bytes]]]:
+def service(tmp_path: Path) -> Iterator[Service]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     world = build_world("empty", seed=1)
@@ -42,7 +47,7 @@ def service(tmp_path: Path) -> Iterator[tuple[Served, str, Path, subprocess.Pope
             process = subprocess.Popen(command, env=env, stderr=stderr)  # noqa: S603 - our own CLI
         try:
             _wait_healthy(url, process, log)
-            yield zoom, url, tmp_path / "home", process
+            yield zoom, url, tmp_path / "home", process, env
         finally:
             if process.poll() is None:
                 process.kill()
@@ -67,10 +72,8 @@ def _archived(home: Path, uuid: str) -> dict[str, RecordingFileRow]:
     return archived_rows(catalog_url(home), meeting_uuid=uuid)
 
 
-def test_a_recording_that_just_ended_is_archived_from_its_webhook(
-    service: tuple[Served, str, Path, subprocess.Popen[bytes]],
-) -> None:
-    zoom, _url, home, process = service
+def test_a_recording_that_just_ended_is_archived_from_its_webhook(service: Service) -> None:
+    zoom, _url, home, process, _env = service
     recorded = httpx.post(f"{zoom.base}/_emulator/meetings/record", json={"late_transcript": False})
     assert recorded.status_code == 201
     uuid = recorded.json()["uuid"]
@@ -90,6 +93,37 @@ def test_a_recording_that_just_ended_is_archived_from_its_webhook(
     listings = [p for m, p, _ in zoom.seen if p.endswith("/recordings") and "/users/" in p]
     assert len(listings) <= 2  # the start-up sync's one window per user, nothing after
 
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=20) == 0
+
+
+def test_the_portal_signs_in_a_user_added_by_the_cli_and_shows_sync_status(
+    service: Service,
+) -> None:
+    _zoom, url, _home, process, env = service
+    password = "a long enough passphrase"
+    add = [sys.executable, "-m", "zoombridge.cli", "user", "add", "ops@example.edu"]
+    added = subprocess.run(  # noqa: S603 - our own CLI
+        [*add, "--role", "manager", "--json"],
+        env=env | {"ZOOMBRIDGE_USER_PASSWORD": password},
+        capture_output=True,
+        check=True,
+    )
+    assert json.loads(added.stdout)["role"] == "manager"
+    with httpx.Client(base_url=url) as client:
+        assert client.get("/status").headers["location"] == "/login?next=%2Fstatus"
+        form = client.get("/login")
+        assert form.headers["content-security-policy"].startswith("default-src 'self'")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+        assert token is not None
+        data = {"email": "ops@example.edu", "password": password, "csrf_token": token.group(1)}
+        signed = client.post("/login", data=data | {"next": "/status"})
+        assert (signed.status_code, signed.headers["location"]) == (303, "/status")
+        page = client.get("/status")
+        statuses = client.get("/api/status").json()
+    assert page.status_code == 200
+    assert "Sync status" in page.text
+    assert [s["connection"] for s in statuses] == ["default"]
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=20) == 0
 

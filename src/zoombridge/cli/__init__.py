@@ -13,6 +13,7 @@ from zoombridge.cli import (
     search,
     serve,
     sync,
+    users,
     worker,
 )
 
@@ -33,6 +34,7 @@ app.command("search")(search.run_search)
 app.command("emulator-check")(emulator_check.run)
 app.add_typer(archive.archive, name="archive")
 app.add_typer(connections.connection_app, name="connection")
+app.add_typer(users.user_app, name="user")
 app.command("worker", help=worker.HELP)(worker.run_worker)
 
 

@@ -1,4 +1,5 @@
-"""`zoombridge serve`: the long-running service: webhook receiver, durable workers, polling.
+"""`zoombridge serve`: the long-running service: the portal and its JSON API, the webhook
+receiver, durable workers, polling.
 
 Webhooks start archive work at once; a full sync every `ZOOMBRIDGE_ARCHIVE__POLL_SECONDS`
 (default 60) is the safety net for events Zoom never delivered.
@@ -7,9 +8,11 @@ Webhooks start archive work at once; a full sync every `ZOOMBRIDGE_ARCHIVE__POLL
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 import threading
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 import typer
@@ -21,6 +24,7 @@ from zoombridge.archive.live import InboxApplier
 from zoombridge.archive.loop import keep_syncing
 from zoombridge.archive.runtime import ArchiveRuntime
 from zoombridge.cli.common import configuration_errors_exit, err
+from zoombridge.web.auth import PortalContext
 from zoombridge.web.service import service_app
 from zoombridge.web.webhooks import WebhookTarget
 
@@ -46,14 +50,14 @@ def _stop_on_signals(stop: asyncio.Event) -> None:
 
 async def run_service(bridge: ZoomBridge, host: str, port: int, stop: asyncio.Event) -> None:
     """Serve every enabled connection until `stop` is set (or the server is told to exit)."""
-    async with bridge.serving() as served:
+    async with bridge.serving() as served, _portal(bridge) as portal:
         runtimes = [rt for _, rt in served]
         appliers = [InboxApplier(rt) for rt in runtimes]
         targets = {
             rt.name: _webhook_target(connection, rt, applier)
             for (connection, rt), applier in zip(served, appliers, strict=True)
         }
-        app = service_app(targets, DEFAULT_CONNECTION)
+        app = service_app(targets, DEFAULT_CONNECTION, portal=portal)
         config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
         server = uvicorn.Server(config)
         _stop_on_signals(stop)
@@ -66,6 +70,16 @@ async def run_service(bridge: ZoomBridge, host: str, port: int, stop: asyncio.Ev
         finally:
             stop.set()
             await asyncio.gather(*background, return_exceptions=True)
+
+
+@contextlib.asynccontextmanager
+async def _portal(bridge: ZoomBridge) -> AsyncIterator[PortalContext]:
+    """The portal's view of the installation: one catalog for every connection."""
+    catalog = bridge.catalog()
+    try:
+        yield PortalContext(catalog, bridge.clock, lambda: bridge.statuses(catalog))
+    finally:
+        catalog.dispose()
 
 
 def _webhook_target(

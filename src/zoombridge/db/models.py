@@ -1,4 +1,5 @@
-"""The archive catalog: connections, their sync state, hosts with cursors, instances, files.
+"""The catalog: connections, their sync state, hosts with cursors, instances, files, and the
+portal's users, sessions and API tokens.
 
 One row per recorded instance (`meetings`, keyed by Zoom's instance UUID) and one per file
 (`recording_files`, keyed by Zoom's file id or a stable derived id for CC/TIMELINE files,
@@ -36,6 +37,7 @@ from sqlalchemy.types import DateTime, TypeDecorator
 __all__ = [
     "FULL_TEXT_OBJECTS",
     "MEETING_FILES",
+    "ApiToken",
     "AuditEntry",
     "Base",
     "Connection",
@@ -43,9 +45,12 @@ __all__ = [
     "Host",
     "MediaAsset",
     "Meeting",
+    "PortalSession",
+    "PortalUser",
     "RatePacing",
     "RecordingFileRow",
     "SearchDocument",
+    "SignInAttempts",
     "SyncState",
     "WebhookEvent",
     "modelled",
@@ -334,3 +339,52 @@ class MediaAsset(Base):
         Index("ix_assets_meeting", "connection_id", "meeting_uuid"),
         UniqueConstraint("connection_id", "storage_key", name="uq_asset_key"),
     )
+
+
+class PortalUser(Base):
+    """A person who signs in to the portal. `role` is viewer | contributor | manager |
+    admin; a user invited but not yet set up has no password hash."""
+
+    __tablename__ = "portal_users"
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)  # lower-cased
+    name: Mapped[str | None] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str | None] = mapped_column(Text)  # argon2id
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+    password_changed_at: Mapped[datetime | None]
+
+
+class PortalSession(Base):
+    """A signed-in browser. Only the SHA-256 of the cookie's token is stored, so a copy of
+    the database signs nobody in; the CSRF token is per session."""
+
+    __tablename__ = "portal_sessions"
+    token_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("portal_users.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+
+
+class ApiToken(Base):
+    """A machine client's bearer token, acting as its user; stored as a SHA-256 only."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("portal_users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class SignInAttempts(Base):
+    """Sign-in attempts in the current window, per address, client, and address+client."""
+
+    __tablename__ = "sign_in_attempts"
+    key: Mapped[str] = mapped_column(String(400), primary_key=True)  # "email:..." | "ip:..."
+    attempts: Mapped[int] = mapped_column(Integer)
+    first_at: Mapped[datetime]  # when the window began

@@ -1,0 +1,155 @@
+"""`zoombridge user`: the portal's accounts, for the first admin and for scripts.
+
+zoombridge user add EMAIL --role admin [--name "Ada Lovelace"]   (password prompted twice,
+    hidden; or from $ZOOMBRIDGE_USER_PASSWORD; or `--password -` for stdin)
+zoombridge user list [--json]
+zoombridge user password EMAIL
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import asdict
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from zoombridge.accounts import Role
+from zoombridge.accounts.users import (
+    UserView,
+    create_user,
+    find_user,
+    list_users,
+    set_password,
+    update_user,
+)
+from zoombridge.app import ZoomBridge
+from zoombridge.cli.common import JsonOption, configuration_errors_exit, err
+from zoombridge.db import Catalog
+from zoombridge.errors import InvalidInput
+
+__all__ = ["user_app"]
+
+user_app = typer.Typer(help="Portal users: who may sign in, with which role.", no_args_is_help=True)
+
+Password = Annotated[
+    str,
+    typer.Option(
+        prompt=True,
+        hide_input=True,
+        confirmation_prompt=True,
+        envvar="ZOOMBRIDGE_USER_PASSWORD",
+        help="At least 12 characters; prompted for (hidden) if not given; - reads stdin.",
+    ),
+]
+
+
+T = TypeVar("T")
+
+
+def _with_catalog(work: Callable[[ZoomBridge, Catalog], T]) -> T:
+    """Run `work(bridge, catalog)`: configuration problems exit 2, refused input exits 1."""
+    with configuration_errors_exit():
+        bridge = ZoomBridge.from_env()
+        catalog = bridge.catalog()
+        try:
+            return work(bridge, catalog)
+        except InvalidInput as exc:
+            err.print(f"[red]refused:[/red] {exc}")
+            raise typer.Exit(1) from None
+        finally:
+            catalog.dispose()
+
+
+def _password(value: str) -> str:
+    return sys.stdin.readline().rstrip("\n") if value == "-" else value
+
+
+@user_app.command("add")
+def add(
+    email: str,
+    password: Password,
+    role: Annotated[str, typer.Option(help="viewer | contributor | manager | admin")] = "viewer",
+    name: Annotated[str | None, typer.Option(help="The name the portal shows.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Add a portal user who can sign in at once."""
+
+    def work(bridge: ZoomBridge, catalog: Catalog) -> UserView:
+        chosen = Role.parse(role)
+        return create_user(
+            catalog, email, chosen, bridge.clock.now(), name=name, password=_password(password)
+        )
+
+    user = _with_catalog(work)
+    if as_json:
+        typer.echo(json.dumps(_as_dict(user)))
+    else:
+        Console().print(f"Added {user.email} ({user.role.label}).")
+
+
+@user_app.command("list")
+def list_all(as_json: JsonOption = False) -> None:
+    """List the portal's users (never their passwords)."""
+    users: list[UserView] = _with_catalog(lambda bridge, catalog: list_users(catalog))
+    if as_json:
+        typer.echo(json.dumps([_as_dict(user) for user in users], indent=2))
+        return
+    table = Table("e-mail", "name", "role", "can sign in")
+    for user in users:
+        state = "disabled" if user.disabled else ("yes" if user.has_password else "no password")
+        table.add_row(user.email, user.name or "", user.role.label, state)
+    Console().print(table if users else "No user yet: zoombridge user add EMAIL --role admin")
+
+
+@user_app.command("password")
+def change_password(email: str, password: Password) -> None:
+    """Set a user's password."""
+
+    def work(bridge: ZoomBridge, catalog: Catalog) -> None:
+        set_password(catalog, _existing(catalog, email).id, _password(password), bridge.clock.now())
+
+    _with_catalog(work)
+    Console().print(f"Password set for {email}; their sessions have ended.")
+
+
+@user_app.command("role")
+def change_role(email: str, role: str) -> None:
+    """Give a user another role (viewer | contributor | manager | admin)."""
+    user = _with_catalog(
+        lambda _, catalog: update_user(catalog, _existing(catalog, email).id, role=Role.parse(role))
+    )
+    Console().print(f"{user.email} is now {user.role.label}.")
+
+
+@user_app.command("disable")
+def disable(email: str) -> None:
+    """Stop a user from signing in; their sessions and API tokens stop working at once."""
+    _with_catalog(
+        lambda _, catalog: update_user(catalog, _existing(catalog, email).id, disabled=True)
+    )
+    Console().print(f"{email} is disabled.")
+
+
+@user_app.command("enable")
+def enable(email: str) -> None:
+    """Let a disabled user sign in again."""
+    _with_catalog(
+        lambda _, catalog: update_user(catalog, _existing(catalog, email).id, disabled=False)
+    )
+    Console().print(f"{email} is enabled.")
+
+
+def _existing(catalog: Catalog, email: str) -> UserView:
+    user = find_user(catalog, email)
+    if user is None:
+        raise InvalidInput(f"there is no user {email}")
+    return user
+
+
+def _as_dict(user: UserView) -> dict[str, Any]:
+    return asdict(user) | {"role": user.role.label}

@@ -1,0 +1,157 @@
+"""The portal's pages: sign-in and sign-out, home, sync status, search. Each page has a JSON
+twin in zoombridge.web.api."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from starlette.responses import RedirectResponse, Response
+
+from zoombridge.accounts import Principal, Role, SignInRefused
+from zoombridge.accounts.sessions import end_session, start_session
+from zoombridge.accounts.users import authenticate
+from zoombridge.archive.search import search
+from zoombridge.errors import InvalidInput
+from zoombridge.web.auth import context, page_user
+from zoombridge.web.rendering import render
+from zoombridge.web.security import (
+    LOGIN_CSRF_COOKIE,
+    SESSION_COOKIE,
+    new_csrf_token,
+    safe_next,
+    same_token,
+)
+
+__all__ = ["router"]
+
+router = APIRouter(include_in_schema=False)
+SignedInPage = Annotated[Principal, Depends(page_user(Role.VIEWER))]
+ManagerPage = Annotated[Principal, Depends(page_user(Role.MANAGER))]
+
+
+def _https(request: Request) -> bool:
+    return request.url.scheme == "https"
+
+
+def _login_page(
+    request: Request, next_path: str, *, email: str = "", message: str | None = None, status: int
+) -> Response:
+    token = new_csrf_token()
+    response = render(
+        request,
+        "login.html",
+        status,
+        csrf_token=token,
+        next=next_path,
+        email=email,
+        message=message,
+    )
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        max_age=3600,
+        path="/login",
+        secure=_https(request),
+        httponly=True,
+        samesite="strict",
+    )
+    return response
+
+
+@router.get("/login")
+async def login_form(request: Request, next: str = "/") -> Response:
+    return _login_page(request, safe_next(next), status=200)
+
+
+@router.post("/login")
+async def login(
+    request: Request,
+    email: Annotated[str, Form(max_length=320)] = "",
+    password: Annotated[str, Form(max_length=4096)] = "",
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "/",
+) -> Response:
+    target = safe_next(next)
+    if not same_token(csrf_token, request.cookies.get(LOGIN_CSRF_COOKIE)):
+        message = "The sign-in form expired; please try again."
+        return _login_page(request, target, email=email, message=message, status=403)
+    portal = context(request)
+    client = request.client.host if request.client else "unknown"
+    now = portal.clock.now()
+    try:
+        user = await asyncio.to_thread(authenticate, portal.catalog, email, password, client, now)
+    except SignInRefused as refused:
+        status = 429 if refused.retry_at else 401
+        page = _login_page(request, target, email=email, message=str(refused), status=status)
+        if refused.retry_at:
+            page.headers["Retry-After"] = str(int((refused.retry_at - now).total_seconds()) + 1)
+        return page
+    if previous := request.cookies.get(SESSION_COOKIE):  # signing in again ends the old one
+        await asyncio.to_thread(end_session, portal.catalog, previous)
+    token = await asyncio.to_thread(start_session, portal.catalog, user.id, now)
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE, token, path="/", secure=_https(request), httponly=True, samesite="lax"
+    )
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request, principal: SignedInPage) -> Response:
+    token = request.cookies.get(SESSION_COOKIE, "")
+    await asyncio.to_thread(end_session, context(request).catalog, token)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/")
+async def home(request: Request, principal: SignedInPage) -> Response:
+    if principal.can(Role.MANAGER):
+        return RedirectResponse("/status", status_code=303)
+    return render(request, "home.html", principal=principal)
+
+
+@router.get("/status")
+async def status_page(request: Request, principal: ManagerPage) -> Response:
+    statuses = await asyncio.to_thread(context(request).statuses)
+    return render(request, "status.html", principal=principal, statuses=statuses)
+
+
+@router.get("/search")
+async def search_page(
+    request: Request,
+    principal: ManagerPage,
+    q: str = "",
+    host: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> Response:
+    values = {"q": q, "host": host, "date_from": date_from, "date_to": date_to}
+    hits, message, status = [], None, 200
+    if q.strip():
+        try:
+            hits = await asyncio.to_thread(
+                search,
+                context(request).catalog,
+                q,
+                host_email=host or None,
+                date_from=date_from,
+                date_to=date_to,
+                limit=50,
+            )
+        except InvalidInput as exc:
+            message, status = str(exc), 422
+    return render(
+        request,
+        "search.html",
+        status,
+        principal=principal,
+        hits=hits,
+        message=message,
+        **values,
+    )

@@ -1,0 +1,181 @@
+"""Every route × every role, signed in by a session and by an API token, and no sign-in at
+all: who gets in, who does not.
+
+The table below is the policy. A route missing from it fails the test, so a new route is
+classified when it is added, never left open by accident."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import httpx
+import pytest
+from fastapi.routing import APIRoute
+from portal_helpers import Portal, csrf_of
+from starlette.routing import BaseRoute, Mount, Route
+
+from zoombridge.accounts import Role
+from zoombridge.accounts.sessions import create_api_token
+
+pytestmark = pytest.mark.anyio
+
+PUBLIC = None
+# (method, path) -> the lowest role allowed, or PUBLIC
+POLICY: dict[tuple[str, str], Role | None] = {
+    ("GET", "/health"): PUBLIC,
+    ("POST", "/webhooks/zoom"): PUBLIC,  # signed by Zoom instead; refused unsigned
+    ("POST", "/webhooks/zoom/{connection}"): PUBLIC,
+    ("GET", "/api/openapi.json"): PUBLIC,
+    ("GET", "/login"): PUBLIC,
+    ("POST", "/login"): PUBLIC,
+    ("GET", "/static"): PUBLIC,
+    ("POST", "/logout"): Role.VIEWER,
+    ("GET", "/"): Role.VIEWER,
+    ("GET", "/status"): Role.MANAGER,
+    ("GET", "/search"): Role.MANAGER,
+    ("GET", "/api/me"): Role.VIEWER,
+    ("GET", "/api/status"): Role.MANAGER,
+    ("GET", "/api/search"): Role.MANAGER,
+    ("GET", "/api/tokens"): Role.VIEWER,
+    ("POST", "/api/tokens"): Role.VIEWER,
+    ("DELETE", "/api/tokens/{token_id}"): Role.VIEWER,
+}
+SAMPLE = {"{connection}": "default", "{token_id}": "1"}
+BODY = {("POST", "/api/tokens"): {"name": "matrix"}}
+# What a caller allowed in gets where it is not plain success: nobody owns token 1 here.
+ALLOWED_ANSWER = {("DELETE", "/api/tokens/{token_id}"): 404}
+QUERY = {"/api/search": {"q": "budget"}, "/search": {"q": "budget"}}
+
+
+def _routes(routes: Iterable[BaseRoute]) -> set[tuple[str, str]]:
+    found: set[tuple[str, str]] = set()
+    for route in routes:
+        included = getattr(route, "original_router", None)  # FastAPI's include_router
+        if included is not None:
+            found |= _routes(included.routes)
+        elif isinstance(route, Mount):
+            found.add(("GET", route.path))
+        elif isinstance(route, APIRoute | Route):
+            found |= {(m, route.path) for m in (route.methods or ()) if m != "HEAD"}
+        else:
+            raise AssertionError(f"a route of a kind this test does not know: {route!r}")
+    return found
+
+
+async def test_every_route_is_in_the_policy(portal: Portal) -> None:
+    assert _routes(portal.app.routes) == set(POLICY)  # type: ignore[attr-defined]
+
+
+async def _ask(
+    client: httpx.AsyncClient, method: str, path: str, csrf: str | None
+) -> httpx.Response:
+    url = re.sub(r"\{[a-z_]+\}", lambda m: SAMPLE[m.group(0)], path)
+    url = url + "/portal.css" if path == "/static" else url
+    headers = {"x-csrf-token": csrf} if csrf else {}
+    response = await client.request(
+        method, url, params=QUERY.get(path), json=BODY.get((method, path)), headers=headers
+    )
+    return response
+
+
+def _refused(response: httpx.Response) -> bool:
+    """401/403, or a page's redirect to the sign-in form."""
+    to_sign_in = response.headers.get("location", "").startswith("/login")
+    return response.status_code in (401, 403) or (response.status_code == 303 and to_sign_in)
+
+
+@pytest.mark.parametrize("role", [None, *Role], ids=lambda r: r.label if r else "anonymous")
+async def test_each_role_reaches_exactly_what_the_policy_allows(
+    portal: Portal, role: Role | None
+) -> None:
+    if role is None:
+        client, csrf = portal.client(), None
+    else:
+        client = await portal.signed_in(role)
+        csrf = await csrf_of(client)
+    for (method, path), lowest in sorted(POLICY.items()):
+        if path.startswith("/webhooks") or (method, path) in (
+            ("POST", "/login"),
+            ("POST", "/logout"),
+        ):
+            continue  # their own tests: signatures, the sign-in form, signing out
+        response = await _ask(client, method, path, csrf)
+        _check(response, role, method, path, lowest)
+
+
+@pytest.mark.parametrize("role", list(Role), ids=lambda r: r.label)
+async def test_an_api_token_reaches_what_its_user_may(portal: Portal, role: Role) -> None:
+    portal.add_user(role)
+    _, token = create_api_token(portal.catalog, 1, "matrix", portal.clock.now())
+    client = portal.client()
+    client.headers["authorization"] = f"Bearer {token}"
+    for (method, path), lowest in sorted(POLICY.items()):
+        if not path.startswith("/api/") or path.startswith("/api/tokens"):
+            continue  # pages are for browsers; tokens by tokens are tested below
+        _check(await _ask(client, method, path, None), role, method, path, lowest)
+
+
+def _check(
+    response: httpx.Response, role: Role | None, method: str, path: str, lowest: Role | None
+) -> None:
+    allowed = lowest is PUBLIC or (role is not None and role >= lowest)
+    where = (role, method, path, response.status_code)
+    if allowed:
+        expected = ALLOWED_ANSWER.get((method, path))
+        assert response.status_code == expected if expected else response.status_code < 400, where
+        assert not _refused(response), where
+    else:
+        assert _refused(response), where
+        if path.startswith("/api"):
+            assert response.status_code == (401 if role is None else 403), where
+
+
+async def test_an_api_token_needs_no_csrf_but_cannot_make_tokens(portal: Portal) -> None:
+    portal.add_user(Role.MANAGER, "robot@example.edu")
+    _, token = create_api_token(portal.catalog, 1, "ci", portal.clock.now())
+    client = portal.client()
+    auth = {"authorization": f"Bearer {token}"}
+    assert (await client.get("/api/status", headers=auth)).status_code == 200
+    successor = await client.post("/api/tokens", json={"name": "second"}, headers=auth)
+    assert successor.status_code == 403  # a stolen token cannot outlive its revocation
+    assert "signed-in session" in successor.json()["detail"]
+    revoked = await client.delete("/api/tokens/1", headers=auth)  # revoking itself is fine
+    assert revoked.status_code == 204
+    assert (await client.get("/api/me", headers=auth)).status_code == 401
+    assert (
+        await client.get("/api/me", headers={"authorization": "Bearer zbt_x"})
+    ).status_code == 401
+
+
+async def test_a_session_must_send_its_csrf_token_to_change_anything(portal: Portal) -> None:
+    client = await portal.signed_in(Role.VIEWER)
+    assert (await client.post("/api/tokens", json={"name": "a"})).status_code == 403
+    forged = {"x-csrf-token": "forged"}
+    assert (await client.post("/api/tokens", json={"name": "a"}, headers=forged)).status_code == 403
+    assert (await client.get("/api/tokens")).json() == []
+    good = {"x-csrf-token": await csrf_of(client)}
+    assert (await client.post("/api/tokens", json={"name": "a"}, headers=good)).status_code == 201
+
+
+async def test_nobody_revokes_or_sees_another_users_token(portal: Portal) -> None:
+    owner = await portal.signed_in(Role.ADMIN, "owner@example.edu")
+    csrf = {"x-csrf-token": await csrf_of(owner)}
+    made = (await owner.post("/api/tokens", json={"name": "mine"}, headers=csrf)).json()
+    other = await portal.signed_in(Role.ADMIN, "other@example.edu")
+    other_csrf = {"x-csrf-token": await csrf_of(other)}
+    assert (await other.get("/api/tokens")).json() == []
+    gone = await other.delete(f"/api/tokens/{made['id']}", headers=other_csrf)
+    assert gone.status_code == 404
+    assert [t["name"] for t in (await owner.get("/api/tokens")).json()] == ["mine"]
+
+
+@pytest.mark.parametrize("name", ["", " " * 5, "x" * 101])
+async def test_a_token_without_a_proper_name_is_refused_and_nothing_made(
+    portal: Portal, name: str
+) -> None:
+    client = await portal.signed_in(Role.VIEWER)
+    csrf = {"x-csrf-token": await csrf_of(client)}
+    made = await client.post("/api/tokens", json={"name": name}, headers=csrf)
+    assert made.status_code == 422
+    assert (await client.get("/api/tokens")).json() == []
