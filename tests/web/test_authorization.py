@@ -40,11 +40,20 @@ POLICY: dict[tuple[str, str], Role | None] = {
     ("GET", "/api/tokens"): Role.VIEWER,
     ("POST", "/api/tokens"): Role.VIEWER,
     ("DELETE", "/api/tokens/{token_id}"): Role.VIEWER,
+    ("POST", "/status/{connection}/files/{file_id}/retry"): Role.MANAGER,
+    ("GET", "/api/connections/{connection}/attention"): Role.MANAGER,
+    ("GET", "/api/connections/{connection}/activity"): Role.MANAGER,
+    ("POST", "/api/connections/{connection}/files/{file_id}/retry"): Role.MANAGER,
 }
-SAMPLE = {"{connection}": "default", "{token_id}": "1"}
+SAMPLE = {"{connection}": "default", "{token_id}": "1", "{file_id}": "f1"}
 BODY = {("POST", "/api/tokens"): {"name": "matrix"}}
 # What a caller allowed in gets where it is not plain success: nobody owns token 1 here.
-ALLOWED_ANSWER = {("DELETE", "/api/tokens/{token_id}"): 404}
+# and no file has failed, so there is nothing to retry.
+ALLOWED_ANSWER = {
+    ("DELETE", "/api/tokens/{token_id}"): 404,
+    ("POST", "/status/{connection}/files/{file_id}/retry"): 409,
+    ("POST", "/api/connections/{connection}/files/{file_id}/retry"): 409,
+}
 QUERY = {"/api/search": {"q": "budget"}, "/search": {"q": "budget"}}
 
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from zoombridge.accounts import Principal, Role
 from zoombridge.accounts.sessions import create_api_token, list_api_tokens, revoke_api_token
+from zoombridge.archive.activity import connection_id, daily_activity, needs_attention, retry_file
 from zoombridge.archive.search import MAX_LIMIT, search
 from zoombridge.errors import InvalidInput
 from zoombridge.web.auth import api_user, context
@@ -75,6 +76,52 @@ async def status(request: Request, principal: ManagerCaller) -> list[dict[str, A
     """Each connection's sync status, as `zoombridge status --json` prints it."""
     statuses = await asyncio.to_thread(context(request).statuses)
     return [s.as_dict() for s in statuses]
+
+
+def _connection(request: Request, name: str) -> int:
+    try:
+        return connection_id(context(request).catalog, name)
+    except InvalidInput as exc:
+        raise HTTPException(404, str(exc)) from None
+
+
+@router.get("/connections/{connection}/attention")
+async def attention(
+    request: Request, principal: ManagerCaller, connection: str
+) -> list[dict[str, Any]]:
+    """Files that need a look: failed (retryable), flagged media, waiting on Zoom, gone."""
+    owner = await asyncio.to_thread(_connection, request, connection)
+    items = await asyncio.to_thread(needs_attention, context(request).catalog, owner)
+    return [item.as_dict() for item in items]
+
+
+@router.get("/connections/{connection}/activity")
+async def activity(
+    request: Request,
+    principal: ManagerCaller,
+    connection: str,
+    days: Annotated[int, Query(ge=1, le=366)] = 30,
+) -> list[dict[str, Any]]:
+    """Recordings and bytes archived, and bytes freed in Zoom, per day (UTC), oldest first."""
+    portal = context(request)
+    owner = await asyncio.to_thread(_connection, request, connection)
+    today = portal.clock.now().date()
+    found = await asyncio.to_thread(daily_activity, portal.catalog, owner, today, days)
+    return [day.as_dict() for day in found]
+
+
+@router.post("/connections/{connection}/files/{file_id}/retry", status_code=202)
+async def retry(
+    request: Request, principal: ManagerCaller, connection: str, file_id: str
+) -> dict[str, str]:
+    """A failed file gets a new attempt; the next sync transfers it."""
+    portal = context(request)
+    owner = await asyncio.to_thread(_connection, request, connection)
+    try:
+        await asyncio.to_thread(retry_file, portal.catalog, owner, file_id, portal.clock.now())
+    except InvalidInput as exc:
+        raise HTTPException(409, str(exc)) from None
+    return {"file_id": file_id, "state": "pending"}
 
 
 @router.get("/search")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
 
 from markupsafe import Markup, escape
 
-__all__ = ["bar_chart"]
+__all__ = ["bar_chart", "daily_chart"]
 
 COLOURS = {
     "archived": "#2e7d32",
@@ -39,3 +40,29 @@ def bar_chart(values: Mapping[str, int], title: str = "files by state") -> Marku
         ]
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every label is escaped above
+
+
+def daily_chart(
+    days: Sequence[tuple[date, int]], title: str, label: Callable[[int], str] = str
+) -> Markup:
+    """Columns, one per day, oldest left; hovering a column names its day and value."""
+    column, height, top_pad = 12, 90, 14
+    top = max((value for _, value in days), default=0) or 1
+    width = len(days) * column
+    parts = [
+        f'<svg class="days" role="img" width="{width}" height="{height + top_pad + 16}" '
+        f'aria-label="{escape(title)}">',
+        f'<text x="0" y="10">{escape(title)}: most {escape(label(top))} a day</text>',
+    ]
+    for index, (day, value) in enumerate(days):
+        bar = round(height * value / top)
+        y = top_pad + height - bar
+        parts.append(
+            f'<rect x="{index * column}" y="{y}" width="{column - 2}" height="{max(bar, 1)}" '
+            f'fill="{"#3f51b5" if value else "#dde1e7"}"><title>{day.isoformat()}: '
+            f"{escape(label(value))}</title></rect>"
+        )
+    first, last = (days[0][0], days[-1][0]) if days else (None, None)
+    parts.append(f'<text x="0" y="{height + top_pad + 14}">{first} … {last}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 - every text is escaped above

@@ -4,18 +4,29 @@ twin in zoombridge.web.api."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated
+from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from starlette.responses import RedirectResponse, Response
 
 from zoombridge.accounts import Principal, Role, SignInRefused
 from zoombridge.accounts.sessions import end_session, start_session
 from zoombridge.accounts.users import authenticate
+from zoombridge.archive.activity import (
+    AttentionItem,
+    DailyActivity,
+    connection_id,
+    daily_activity,
+    needs_attention,
+    retry_file,
+)
 from zoombridge.archive.search import search
+from zoombridge.archive.service import SyncStatus
 from zoombridge.errors import InvalidInput
-from zoombridge.web.auth import context, page_user
+from zoombridge.web.auth import PortalContext, context, page_user
 from zoombridge.web.rendering import render
 from zoombridge.web.security import (
     LOGIN_CSRF_COOKIE,
@@ -116,10 +127,46 @@ async def home(request: Request, principal: SignedInPage) -> Response:
     return render(request, "home.html", principal=principal)
 
 
+@dataclass(frozen=True)
+class Panel:
+    """One connection's part of the status page."""
+
+    status: SyncStatus
+    attention: list[AttentionItem]
+    days: list[DailyActivity]
+
+    def series(self, measure: str) -> list[tuple[date, int]]:
+        """(day, value) of one of DailyActivity's measures, for a chart."""
+        return [(day.day, int(getattr(day, measure))) for day in self.days]
+
+
+def _panels(portal: PortalContext) -> list[Panel]:
+    today = portal.clock.now().date()
+    panels = []
+    for status in portal.statuses():
+        connection = connection_id(portal.catalog, status.connection)
+        attention = needs_attention(portal.catalog, connection)
+        panels.append(Panel(status, attention, daily_activity(portal.catalog, connection, today)))
+    return panels
+
+
 @router.get("/status")
 async def status_page(request: Request, principal: ManagerPage) -> Response:
-    statuses = await asyncio.to_thread(context(request).statuses)
-    return render(request, "status.html", principal=principal, statuses=statuses)
+    panels = await asyncio.to_thread(_panels, context(request))
+    return render(request, "status.html", principal=principal, panels=panels)
+
+
+@router.post("/status/{connection}/files/{file_id}/retry")
+async def retry_page(
+    request: Request, principal: ManagerPage, connection: str, file_id: str
+) -> Response:
+    portal = context(request)
+    try:
+        owner = await asyncio.to_thread(connection_id, portal.catalog, connection)
+        await asyncio.to_thread(retry_file, portal.catalog, owner, file_id, portal.clock.now())
+    except InvalidInput as exc:
+        raise HTTPException(409, str(exc)) from None
+    return RedirectResponse(f"/status#{quote(connection)}", status_code=303)
 
 
 @router.get("/search")

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from zoombridge.accounts import Role
-from zoombridge.web.charts import bar_chart
+from zoombridge.web.charts import bar_chart, daily_chart
 
 __all__ = ["render"]
 
@@ -35,6 +35,8 @@ TEMPLATES.env.filters["filesize"] = _filesize
 TEMPLATES.env.filters["clock"] = _clock
 TEMPLATES.env.globals["Role"] = Role
 TEMPLATES.env.globals["file_chart"] = bar_chart
+TEMPLATES.env.globals["daily_chart"] = daily_chart
+TEMPLATES.env.globals["filesize"] = _filesize
 
 
 def render(request: Request, name: str, status_code: int = 200, **values: Any) -> Response:
