@@ -19,7 +19,14 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)  ## run the main job on the embedded defaults
 	$(BIN)/zoombridge demo
 
-test: $(STAMP)  ## run the test suite
+# The portal's browser tests drive Debian's Chromium (Playwright's own download is not used).
+CHROMIUM ?= /usr/bin/chromium
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else echo "make: install Debian's chromium (sudo apt-get install chromium) for the browser tests"; fi
+
+test: $(STAMP) $(CHROMIUM)  ## run the test suite
 	@# pytest exits 5 when it collects nothing: say so plainly instead of failing cryptically.
 	@$(BIN)/python -m pytest; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests"; exit 0; fi; \

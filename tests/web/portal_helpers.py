@@ -6,17 +6,19 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 
+from shared_helpers import meeting
 from zoombridge.accounts import Role
 from zoombridge.accounts.users import create_user
 from zoombridge.archive.catalog import ensure_connection
 from zoombridge.archive.service import SyncStatus, read_status
 from zoombridge.clock import ManualClock
 from zoombridge.db import Catalog, open_catalog
+from zoombridge.db.models import AuditEntry, FileState, RecordingFileRow
 from zoombridge.web.auth import PortalContext
 from zoombridge.web.service import service_app
 
@@ -92,3 +94,49 @@ async def csrf_of(client: httpx.AsyncClient) -> str:
     """The signed-in session's CSRF token, as a page carries it."""
     page = await client.get("/", follow_redirects=True)
     return form_token(page.text)
+
+
+def _file(portal: Portal, file_id: str, state: str, **values: object) -> None:
+    with portal.catalog.session() as session, session.begin():
+        session.add(
+            RecordingFileRow(
+                connection_id=1,
+                file_id=file_id,
+                meeting_uuid="m1",
+                file_type="MP4",
+                state=state,
+                storage_key=f"m1/{file_id}.mp4",
+                updated_at=portal.clock.now(),
+                **values,
+            )
+        )
+
+
+def archive_with_troubles(portal: Portal) -> None:
+    """An instance "m1" with a file archived yesterday, one today whose media is flagged, one
+    failed, one Zoom is still producing, and 3 MB freed in Zoom today."""
+    meeting(portal.catalog, 1, "m1", topic="Budget <review>")
+    yesterday = START - timedelta(days=1)
+    _file(portal, "ok", FileState.ARCHIVED, archived_at=yesterday, stored_size=5_000_000)
+    _file(portal, "bad", FileState.FAILED, last_error="Zoom answered 500 three times")
+    _file(portal, "wait", FileState.PROCESSING)
+    _file(
+        portal,
+        "flag",
+        FileState.ARCHIVED,
+        archived_at=START,
+        stored_size=7,
+        media_problem="does not decode",
+    )
+    with portal.catalog.session() as session, session.begin():
+        for action, size in (("trash-requested", 999), ("trash", 3_000_000)):
+            session.add(
+                AuditEntry(
+                    connection_id=1,
+                    at=START,
+                    actor="sync",
+                    action=action,
+                    meeting_uuid="m1",
+                    detail={"bytes": size},
+                )
+            )

@@ -106,3 +106,15 @@ async def test_an_oversized_query_or_a_bad_date_is_refused_with_a_reason(portal:
     )
     assert reversed_range.status_code == 422
     assert "after" in reversed_range.json()["detail"]
+
+
+async def test_the_search_form_as_a_browser_sends_it_with_empty_fields(portal: Portal) -> None:
+    _index(portal, "the budget is due")
+    client = await portal.signed_in(Role.MANAGER)
+    blank = {"q": "budget", "host": "", "date_from": "", "date_to": ""}
+    page = await client.get("/search", params=blank)
+    assert page.status_code == 200
+    assert "<mark>budget</mark>" in page.text
+    bad = await client.get("/search", params=blank | {"date_from": "31/03/2026"})
+    assert bad.status_code == 422
+    assert "is not a date like 2026-03-31" in bad.text

@@ -3,64 +3,17 @@ archived and freed day by day; each with its JSON twin."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
-from portal_helpers import START, Portal, csrf_of
+from portal_helpers import Portal, archive_with_troubles, csrf_of
 
-from shared_helpers import meeting
 from zoombridge.accounts import Role
-from zoombridge.db.models import AuditEntry, FileState, RecordingFileRow
+from zoombridge.db.models import FileState, RecordingFileRow
 
 pytestmark = pytest.mark.anyio
 
 
-def _file(portal: Portal, file_id: str, state: str, **values: object) -> None:
-    with portal.catalog.session() as session, session.begin():
-        session.add(
-            RecordingFileRow(
-                connection_id=1,
-                file_id=file_id,
-                meeting_uuid="m1",
-                file_type="MP4",
-                state=state,
-                storage_key=f"m1/{file_id}.mp4",
-                updated_at=portal.clock.now(),
-                **values,
-            )
-        )
-
-
-def _archive_with_troubles(portal: Portal) -> None:
-    meeting(portal.catalog, 1, "m1", topic="Budget <review>")
-    yesterday = START - timedelta(days=1)
-    _file(portal, "ok", FileState.ARCHIVED, archived_at=yesterday, stored_size=5_000_000)
-    _file(portal, "bad", FileState.FAILED, last_error="Zoom answered 500 three times")
-    _file(portal, "wait", FileState.PROCESSING)
-    _file(
-        portal,
-        "flag",
-        FileState.ARCHIVED,
-        archived_at=START,
-        stored_size=7,
-        media_problem="does not decode",
-    )
-    with portal.catalog.session() as session, session.begin():
-        for action, size in (("trash-requested", 999), ("trash", 3_000_000)):
-            session.add(
-                AuditEntry(
-                    connection_id=1,
-                    at=START,
-                    actor="sync",
-                    action=action,
-                    meeting_uuid="m1",
-                    detail={"bytes": size},
-                )
-            )
-
-
 async def test_the_panel_says_what_needs_a_look_and_why(portal: Portal) -> None:
-    _archive_with_troubles(portal)
+    archive_with_troubles(portal)
     client = await portal.signed_in(Role.MANAGER)
     page = (await client.get("/status")).text
     assert "Zoom answered 500 three times" in page
@@ -81,7 +34,7 @@ async def test_the_panel_says_what_needs_a_look_and_why(portal: Portal) -> None:
 async def test_activity_per_day_counts_recordings_bytes_and_what_was_freed(
     portal: Portal,
 ) -> None:
-    _archive_with_troubles(portal)
+    archive_with_troubles(portal)
     client = await portal.signed_in(Role.MANAGER)
     days = (await client.get("/api/connections/default/activity", params={"days": 3})).json()
     assert days == [
@@ -94,7 +47,7 @@ async def test_activity_per_day_counts_recordings_bytes_and_what_was_freed(
 
 
 async def test_retrying_a_failed_file_queues_it_once(portal: Portal) -> None:
-    _archive_with_troubles(portal)
+    archive_with_troubles(portal)
     client = await portal.signed_in(Role.MANAGER)
     form = {"csrf_token": await csrf_of(client)}
     done = await client.post("/status/default/files/bad/retry", data=form)

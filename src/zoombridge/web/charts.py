@@ -16,7 +16,7 @@ COLOURS = {
     "failed": "#c62828",
     "gone": "#6d4c41",
 }
-BAR_HEIGHT, GAP, LABEL_WIDTH, WIDTH = 18, 6, 90, 420
+BAR_HEIGHT, GAP, LABEL_WIDTH, WIDTH = 18, 6, 90, 280
 
 
 def bar_chart(values: Mapping[str, int], title: str = "files by state") -> Markup:
@@ -45,24 +45,27 @@ def bar_chart(values: Mapping[str, int], title: str = "files by state") -> Marku
 def daily_chart(
     days: Sequence[tuple[date, int]], title: str, label: Callable[[int], str] = str
 ) -> Markup:
-    """Columns, one per day, oldest left; hovering a column names its day and value."""
-    column, height, top_pad = 12, 90, 14
-    top = max((value for _, value in days), default=0) or 1
-    width = len(days) * column
+    """Columns, one per day, oldest left, under a line naming the busiest day's value;
+    hovering a column names its day and value."""
+    column, height, top_pad = 14, 80, 18
+    top = max((value for _, value in days), default=0)
+    width = max(len(days) * column, 260)
     parts = [
-        f'<svg class="days" role="img" width="{width}" height="{height + top_pad + 16}" '
+        f'<svg class="days" role="img" width="{width}" height="{height + top_pad + 18}" '
         f'aria-label="{escape(title)}">',
-        f'<text x="0" y="10">{escape(title)}: most {escape(label(top))} a day</text>',
+        f'<text x="0" y="12">most in a day: {escape(label(top))}</text>',
     ]
     for index, (day, value) in enumerate(days):
-        bar = round(height * value / top)
-        y = top_pad + height - bar
+        bar = round(height * value / (top or 1))
         parts.append(
-            f'<rect x="{index * column}" y="{y}" width="{column - 2}" height="{max(bar, 1)}" '
+            f'<rect x="{index * column}" y="{top_pad + height - max(bar, 1)}" '
+            f'width="{column - 3}" height="{max(bar, 1)}" '
             f'fill="{"#3f51b5" if value else "#dde1e7"}"><title>{day.isoformat()}: '
             f"{escape(label(value))}</title></rect>"
         )
-    first, last = (days[0][0], days[-1][0]) if days else (None, None)
-    parts.append(f'<text x="0" y="{height + top_pad + 14}">{first} … {last}</text>')
+    if days:
+        y = height + top_pad + 15
+        parts.append(f'<text x="0" y="{y}">{days[0][0]}</text>')
+        parts.append(f'<text x="{width}" y="{y}" text-anchor="end">{days[-1][0]}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every text is escaped above

@@ -23,7 +23,7 @@ from zoombridge.archive.activity import (
     needs_attention,
     retry_file,
 )
-from zoombridge.archive.search import search
+from zoombridge.archive.search import SearchHit, search
 from zoombridge.archive.service import SyncStatus
 from zoombridge.errors import InvalidInput
 from zoombridge.web.auth import PortalContext, context, page_user
@@ -174,31 +174,37 @@ async def search_page(
     request: Request,
     principal: ManagerPage,
     q: str = "",
-    host: str | None = None,
-    date_from: date | None = None,
-    date_to: date | None = None,
+    host: str = "",
+    date_from: str = "",
+    date_to: str = "",
 ) -> Response:
+    """The form sends every field, empty ones as "": those mean "any"."""
     values = {"q": q, "host": host, "date_from": date_from, "date_to": date_to}
-    hits, message, status = [], None, 200
-    if q.strip():
-        try:
+    hits: list[SearchHit] = []
+    message, status = None, 200
+    try:
+        first, last = _day(date_from, "from"), _day(date_to, "to")
+        if q.strip():
             hits = await asyncio.to_thread(
                 search,
                 context(request).catalog,
                 q,
-                host_email=host or None,
-                date_from=date_from,
-                date_to=date_to,
+                host_email=host.strip() or None,
+                date_from=first,
+                date_to=last,
                 limit=50,
             )
-        except InvalidInput as exc:
-            message, status = str(exc), 422
+    except InvalidInput as exc:
+        message, status = str(exc), 422
     return render(
-        request,
-        "search.html",
-        status,
-        principal=principal,
-        hits=hits,
-        message=message,
-        **values,
+        request, "search.html", status, principal=principal, hits=hits, message=message, **values
     )
+
+
+def _day(value: str, name: str) -> date | None:
+    if not value.strip():
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise InvalidInput(f"the {name} date {value!r} is not a date like 2026-03-31") from None

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -31,7 +33,19 @@ def _clock(seconds: float | None) -> str:
     return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
 
 
+def _when(value: datetime | str | None, empty: str = "") -> Markup:
+    """A moment as <time>: UTC in the page, turned into the reader's local time by
+    /static/portal.js where scripts run."""
+    if not value:
+        return escape(empty)
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    iso = moment.astimezone(UTC).isoformat()
+    shown = moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return Markup(f'<time datetime="{escape(iso)}">{escape(shown)}</time>')  # noqa: S704
+
+
 TEMPLATES.env.filters["filesize"] = _filesize
+TEMPLATES.env.filters["when"] = _when
 TEMPLATES.env.filters["clock"] = _clock
 TEMPLATES.env.globals["Role"] = Role
 TEMPLATES.env.globals["file_chart"] = bar_chart

@@ -4,12 +4,12 @@ The body is read raw (the signature covers the exact bytes) and never beyond the
 verification (HMAC, ±5 min) happens before anything is parsed or stored. An accepted event
 is written to the inbox, then the answer goes out: Zoom wants one within 3 s, and applying
 an event may take longer, so it happens afterwards (`on_stored` wakes the applier).
-Refused requests get a 4xx with the reason and change nothing.
+Refused requests get a 4xx with the reason and change nothing. Events arriving together are
+committed together (`inbox.InboxWriter`), each answered once its own commit is done.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -35,6 +35,10 @@ class WebhookTarget:
     catalog: Catalog
     clock: Clock
     on_stored: Callable[[], None] = lambda: None
+    writer: inbox.InboxWriter = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.writer = inbox.InboxWriter(self.catalog, self.connection_id, self.clock)
 
 
 def webhook_routes(targets: Mapping[str, WebhookTarget], default: str) -> list[Route]:
@@ -61,9 +65,7 @@ async def _receive(target: WebhookTarget, request: Request, body: bytes) -> Resp
     verified = receive(target.secret, request.headers, body, now=target.clock.now())
     if isinstance(verified, UrlValidation):
         return JSONResponse(verified.response)
-    stored = await asyncio.to_thread(
-        inbox.accept, target.catalog, target.connection_id, verified, target.clock.now()
-    )
+    stored = await target.writer.accept(verified)
     if stored:
         target.on_stored()
     return JSONResponse({"status": "accepted" if stored else "duplicate"})
