@@ -14,11 +14,13 @@ import httpx
 from shared_helpers import meeting
 from zoombridge.accounts import Role
 from zoombridge.accounts.users import create_user
+from zoombridge.app import ZoomBridge
 from zoombridge.archive.catalog import ensure_connection
 from zoombridge.archive.service import SyncStatus, read_status
 from zoombridge.clock import ManualClock
 from zoombridge.db import Catalog, open_catalog
 from zoombridge.db.models import AuditEntry, FileState, RecordingFileRow
+from zoombridge.settings import Settings
 from zoombridge.web.auth import PortalContext
 from zoombridge.web.service import service_app
 
@@ -32,6 +34,7 @@ class Portal:
     app: object
     catalog: Catalog
     clock: ManualClock
+    bridge: ZoomBridge
     opened: list[httpx.AsyncClient] = field(default_factory=list)
 
     def client(self, address: tuple[str, int] = ("127.0.0.1", 123)) -> httpx.AsyncClient:
@@ -61,8 +64,9 @@ def open_portal(tmp_path: Path) -> Portal:
     def statuses() -> list[SyncStatus]:
         return [read_status(catalog, connection_id, "default")]
 
-    context = PortalContext(catalog=catalog, clock=clock, statuses=statuses)
-    return Portal(service_app({}, "default", portal=context), catalog, clock)
+    bridge = ZoomBridge(Settings(home=tmp_path / "home"), clock=clock)
+    context = PortalContext(catalog=catalog, clock=clock, statuses=statuses, bridge=bridge)
+    return Portal(service_app({}, "default", portal=context), catalog, clock, bridge)
 
 
 async def portal_fixture(tmp_path: Path) -> AsyncIterator[Portal]:

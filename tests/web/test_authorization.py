@@ -44,9 +44,18 @@ POLICY: dict[tuple[str, str], Role | None] = {
     ("GET", "/api/connections/{connection}/attention"): Role.MANAGER,
     ("GET", "/api/connections/{connection}/activity"): Role.MANAGER,
     ("POST", "/api/connections/{connection}/files/{file_id}/retry"): Role.MANAGER,
+    ("GET", "/connections"): Role.ADMIN,
+    ("GET", "/connections/{name}"): Role.ADMIN,
+    ("POST", "/connections/{name}"): Role.ADMIN,
+    ("GET", "/api/connections"): Role.ADMIN,
+    ("GET", "/api/connections/{name}/settings"): Role.ADMIN,
+    ("PUT", "/api/connections/{name}/settings"): Role.ADMIN,
 }
-SAMPLE = {"{connection}": "default", "{token_id}": "1", "{file_id}": "f1"}
-BODY = {("POST", "/api/tokens"): {"name": "matrix"}}
+SAMPLE = {"{connection}": "default", "{name}": "default", "{token_id}": "1", "{file_id}": "f1"}
+BODY: dict[tuple[str, str], object] = {
+    ("POST", "/api/tokens"): {"name": "matrix"},
+    ("PUT", "/api/connections/{name}/settings"): {"enabled": True},
+}
 # What a caller allowed in gets where it is not plain success: nobody owns token 1 here.
 # and no file has failed, so there is nothing to retry.
 ALLOWED_ANSWER = {

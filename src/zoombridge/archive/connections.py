@@ -69,6 +69,7 @@ ARCHIVE_OVERRIDES = (
     "delete_from_zoom",
     "delete_grace_days",
     "delete_action",
+    "join_segments",
 )
 SEALED_FIELDS = ("client_secret", "webhook_secret", "proxy")
 PUBLIC_FIELDS = ("client_id", "api_url", "oauth_url", "plan", "timeout_seconds")

@@ -77,7 +77,7 @@ async def _portal(bridge: ZoomBridge) -> AsyncIterator[PortalContext]:
     """The portal's view of the installation: one catalog for every connection."""
     catalog = bridge.catalog()
     try:
-        yield PortalContext(catalog, bridge.clock, lambda: bridge.statuses(catalog))
+        yield PortalContext(catalog, bridge.clock, lambda: bridge.statuses(catalog), bridge)
     finally:
         catalog.dispose()
 

@@ -17,6 +17,7 @@ from fastapi import HTTPException, Request
 
 from zoombridge.accounts import Principal, Role
 from zoombridge.accounts.sessions import principal_for_session, principal_for_token
+from zoombridge.app import ZoomBridge
 from zoombridge.archive.service import SyncStatus
 from zoombridge.clock import Clock
 from zoombridge.db import Catalog
@@ -34,6 +35,7 @@ class PortalContext:
     catalog: Catalog
     clock: Clock
     statuses: Callable[[], Sequence[SyncStatus]]
+    bridge: ZoomBridge
 
 
 class NeedsSignIn(Exception):

@@ -16,7 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from zoombridge.web import api, pages
+from zoombridge.web import api, connection_pages, pages
 from zoombridge.web.auth import NeedsSignIn, PortalContext
 from zoombridge.web.security import add_security_headers
 from zoombridge.web.webhooks import WebhookTarget, webhook_routes
@@ -54,6 +54,8 @@ def service_app(
         app.state.portal = portal
         app.include_router(pages.router)
         app.include_router(api.router)
+        app.include_router(connection_pages.page_router)
+        app.include_router(connection_pages.api_router)
         app.mount("/static", StaticFiles(directory=STATIC), name="static")
         app.add_exception_handler(NeedsSignIn, _to_sign_in)
     return app

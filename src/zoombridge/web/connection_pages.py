@@ -1,0 +1,126 @@
+"""Admins' pages for the connections (VIDIZMO's "Zoom app"), and their JSON twins."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from pydantic import BaseModel, Field
+from starlette.responses import RedirectResponse, Response
+
+from zoombridge.accounts import Principal, Role
+from zoombridge.archive.connections import DEFAULT_CONNECTION, list_connections
+from zoombridge.errors import InvalidInput
+from zoombridge.web.auth import api_user, context, page_user
+from zoombridge.web.connection_settings import ConnectionSettings, read_settings, save_settings
+from zoombridge.web.rendering import render
+
+__all__ = ["api_router", "page_router"]
+
+page_router = APIRouter(include_in_schema=False)
+api_router = APIRouter(prefix="/api", tags=["connections"])
+AdminPage = Annotated[Principal, Depends(page_user(Role.ADMIN))]
+AdminCaller = Annotated[Principal, Depends(api_user(Role.ADMIN))]
+
+
+class SettingsIn(BaseModel):
+    enabled: bool
+    users: list[str] = Field(default_factory=list, max_length=10_000)
+    join_segments: bool = True
+    delete_from_zoom: bool = False
+    delete_grace_days: int = 7
+    delete_action: str = "trash"
+
+
+def _all(request: Request) -> list[ConnectionSettings]:
+    portal = context(request)
+    infos = list_connections(portal.catalog, portal.bridge.settings)  # disabled ones too
+    names = [info.name for info in infos] or [DEFAULT_CONNECTION]
+    return [read_settings(portal.bridge, portal.catalog, name) for name in names]
+
+
+def _one(request: Request, name: str) -> ConnectionSettings:
+    portal = context(request)
+    try:
+        return read_settings(portal.bridge, portal.catalog, name)
+    except InvalidInput as exc:
+        raise HTTPException(404, str(exc)) from None
+
+
+def _save(
+    request: Request, name: str, enabled: bool, changes: dict[str, Any], *, form: bool = False
+) -> ConnectionSettings:
+    if form and _one(request, name).from_environment:
+        changes = {}  # its form shows only on/off: the rest comes from ZOOMBRIDGE_* variables
+    portal = context(request)
+    return save_settings(portal.bridge, portal.catalog, name, enabled, changes)
+
+
+@page_router.get("/connections")
+async def connections_page(request: Request, principal: AdminPage) -> Response:
+    found = await asyncio.to_thread(_all, request)
+    return render(request, "connections.html", principal=principal, connections=found)
+
+
+@page_router.get("/connections/{name}")
+async def connection_page(request: Request, principal: AdminPage, name: str) -> Response:
+    found = await asyncio.to_thread(_one, request, name)
+    return render(request, "connection.html", principal=principal, c=found, message=None)
+
+
+@page_router.post("/connections/{name}")
+async def save_connection_page(
+    request: Request,
+    principal: AdminPage,
+    name: str,
+    enabled: Annotated[bool, Form()] = False,
+    users: Annotated[str, Form(max_length=100_000)] = "",
+    join_segments: Annotated[bool, Form()] = False,
+    delete_from_zoom: Annotated[bool, Form()] = False,
+    delete_grace_days: Annotated[str, Form(max_length=20)] = "7",
+    delete_action: Annotated[str, Form(max_length=20)] = "trash",
+) -> Response:
+    """A form sends unticked boxes as nothing: absent means off."""
+    changes = {
+        "users": users.replace("\n", ","),
+        "join_segments": join_segments,
+        "delete_from_zoom": delete_from_zoom,
+        "delete_grace_days": delete_grace_days.strip(),
+        "delete_action": delete_action,
+    }
+    try:
+        await asyncio.to_thread(lambda: _save(request, name, enabled, changes, form=True))
+    except InvalidInput as exc:
+        current = await asyncio.to_thread(_one, request, name)
+        return render(
+            request, "connection.html", 422, principal=principal, c=current, message=str(exc)
+        )
+    return RedirectResponse(f"/connections/{name}?saved=1", status_code=303)
+
+
+@api_router.get("/connections")
+async def list_connections_api(request: Request, principal: AdminCaller) -> list[dict[str, Any]]:
+    found = await asyncio.to_thread(_all, request)
+    return [item.as_dict() for item in found]
+
+
+@api_router.get("/connections/{name}/settings")
+async def connection_settings_api(
+    request: Request, principal: AdminCaller, name: str
+) -> dict[str, Any]:
+    found = await asyncio.to_thread(_one, request, name)
+    return found.as_dict()
+
+
+@api_router.put("/connections/{name}/settings")
+async def save_connection_api(
+    request: Request, principal: AdminCaller, name: str, body: SettingsIn
+) -> dict[str, Any]:
+    """Change what is given; 422 naming each bad field, and nothing saved."""
+    changes = body.model_dump(exclude={"enabled"}, exclude_unset=True)
+    try:
+        saved = await asyncio.to_thread(_save, request, name, body.enabled, changes)
+    except InvalidInput as exc:
+        raise HTTPException(422, str(exc)) from None
+    return saved.as_dict()

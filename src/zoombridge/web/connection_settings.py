@@ -1,0 +1,82 @@
+"""What an admin may change about a connection from the portal, VIDIZMO's "Zoom app" page:
+on or off, which hosts to sync, joining segments, deletion from Zoom (grace days, trash or
+permanent). Checked as a whole before anything is saved; a refusal names each bad field.
+The `default` connection is configured by ZOOMBRIDGE_* variables and only switched on or off.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from zoombridge.app import ZoomBridge
+from zoombridge.archive.connections import (
+    DEFAULT_CONNECTION,
+    get_info,
+    load_connection,
+    set_enabled,
+    update_connection,
+)
+from zoombridge.db import Catalog
+from zoombridge.errors import ConfigurationError, InvalidInput
+
+__all__ = ["ConnectionSettings", "read_settings", "save_settings"]
+
+EDITABLE = ("users", "join_segments", "delete_from_zoom", "delete_grace_days", "delete_action")
+
+
+@dataclass(frozen=True)
+class ConnectionSettings:
+    name: str
+    enabled: bool
+    from_environment: bool  # the `default` connection: only on/off here
+    users: list[str]
+    join_segments: bool
+    delete_from_zoom: bool
+    delete_grace_days: int
+    delete_action: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def read_settings(bridge: ZoomBridge, catalog: Catalog, name: str) -> ConnectionSettings:
+    try:
+        get_info(catalog, bridge.settings, name)  # a name that is not there is refused here
+        config = load_connection(catalog, bridge.keyring(), bridge.settings, name)
+    except ConfigurationError as exc:
+        raise InvalidInput(str(exc)) from None
+    archive = config.archive
+    return ConnectionSettings(
+        name=name,
+        enabled=config.enabled,
+        from_environment=name == DEFAULT_CONNECTION,
+        users=list(archive.users),
+        join_segments=archive.join_segments,
+        delete_from_zoom=archive.delete_from_zoom,
+        delete_grace_days=archive.delete_grace_days,
+        delete_action=archive.delete_action,
+    )
+
+
+def save_settings(
+    bridge: ZoomBridge, catalog: Catalog, name: str, enabled: bool, changes: dict[str, Any]
+) -> ConnectionSettings:
+    """Validate everything, then save; InvalidInput (nothing saved) naming what is wrong."""
+    current = read_settings(bridge, catalog, name)
+    unknown = sorted(set(changes) - set(EDITABLE))
+    if unknown:
+        raise InvalidInput(f"not settings of a connection here: {', '.join(unknown)}")
+    now = bridge.clock.now()
+    if changes and not current.from_environment:
+        try:
+            update_connection(catalog, bridge.keyring(), bridge.settings, name, {}, changes, now)
+        except ConfigurationError as exc:
+            raise InvalidInput(str(exc)) from None
+    elif changes and current.from_environment:
+        raise InvalidInput(
+            f"connection {name!r} is configured by ZOOMBRIDGE_* variables; change them there"
+        )
+    if enabled != current.enabled:
+        set_enabled(catalog, bridge.settings, name, enabled, now)
+    return read_settings(bridge, catalog, name)
