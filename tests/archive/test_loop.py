@@ -12,11 +12,12 @@ import pytest
 from archive_helpers import MakeBridge, served_files
 from dbos import DBOS
 
-from zoombridge.archive.loop import Round, keep_syncing, slot_of
+from zoombridge.archive.loop import Restarts, Round, keep_syncing, slot_of
 from zoombridge.archive.service import read_status
 from zoombridge.archive.workflows import LISTING_ATTEMPTS
 from zoombridge.db import FileState
 from zoombridge.emulator.world import World
+from zoombridge.settings import ArchiveSettings
 
 pytestmark = pytest.mark.anyio
 
@@ -79,3 +80,27 @@ async def test_stop_ends_the_loop_in_the_middle_of_a_round(make_bridge: MakeBrid
         stop.set()
         ran = await asyncio.wait_for(loop, timeout=5)
     assert ran == 0  # not waited for: the sync itself is durable
+
+
+async def test_a_loop_follows_its_connections_settings(make_bridge: MakeBridge) -> None:
+    """Switched off, it syncs nothing however many slots pass; switched on with other
+    settings, it syncs with those."""
+    bridge = make_bridge(poll_seconds=POLL)
+    async with bridge.archive() as runtime:
+        current: list[ArchiveSettings | None] = [None]
+        restarts = Restarts(lambda: current[0])
+        stop = asyncio.Event()
+        rounds: list[Round] = []
+        loop = asyncio.create_task(keep_syncing(runtime, stop, rounds.append, restarts))
+        await asyncio.sleep(0.3)  # the manual clock lets many slots pass meanwhile
+        assert rounds == []
+        current[0] = runtime.settings.model_copy(update={"users": ["ada@example.edu"]})
+        restarts.wake.set()
+        for _ in range(400):
+            if rounds:
+                break
+            await asyncio.sleep(0.05)
+        stop.set()
+        await asyncio.wait_for(loop, timeout=10)
+    assert rounds
+    assert runtime.settings.users == ["ada@example.edu"]

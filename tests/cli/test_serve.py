@@ -104,12 +104,12 @@ def test_the_portal_signs_in_a_user_added_by_the_cli_and_shows_sync_status(
     password = "a long enough passphrase"
     add = [sys.executable, "-m", "zoombridge.cli", "user", "add", "ops@example.edu"]
     added = subprocess.run(  # noqa: S603 - our own CLI
-        [*add, "--role", "manager", "--json"],
+        [*add, "--role", "admin", "--json"],
         env=env | {"ZOOMBRIDGE_USER_PASSWORD": password},
         capture_output=True,
         check=True,
     )
-    assert json.loads(added.stdout)["role"] == "manager"
+    assert json.loads(added.stdout)["role"] == "admin"
     with httpx.Client(base_url=url) as client:
         assert client.get("/status").headers["location"] == "/login?next=%2Fstatus"
         form = client.get("/login")
@@ -121,11 +121,36 @@ def test_the_portal_signs_in_a_user_added_by_the_cli_and_shows_sync_status(
         assert (signed.status_code, signed.headers["location"]) == (303, "/status")
         page = client.get("/status")
         statuses = client.get("/api/status").json()
-    assert page.status_code == 200
-    assert "Sync status" in page.text
-    assert [s["connection"] for s in statuses] == ["default"]
+        assert page.status_code == 200
+        assert "Sync status" in page.text
+        assert [s["connection"] for s in statuses] == ["default"]
+        _saving_settings_restarts_the_sync(client, statuses[0]["last_attempt_at"])
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=20) == 0
+
+
+def _saving_settings_restarts_the_sync(client: httpx.Client, first_attempt: str) -> None:
+    """The poll is an hour: only the saved settings can start another round this soon."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:  # the start-up round has run and finished
+        status = client.get("/api/status").json()[0]
+        if status["last_attempt_at"] and status["process"] != "running":
+            first_attempt = status["last_attempt_at"]
+            break
+        time.sleep(0.2)
+    assert first_attempt
+    page = client.get("/connections/default")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token is not None
+    headers = {"x-csrf-token": token.group(1)}
+    saved = client.put("/api/connections/default/settings", json={"enabled": True}, headers=headers)
+    assert saved.status_code == 200
+    deadline = time.monotonic() + 30
+    attempt = first_attempt
+    while attempt == first_attempt and time.monotonic() < deadline:
+        time.sleep(0.2)
+        attempt = client.get("/api/status").json()[0]["last_attempt_at"]
+    assert attempt != first_attempt
 
 
 def test_sync_without_once_keeps_syncing_and_stops_cleanly(tmp_path: Path) -> None:

@@ -8,6 +8,10 @@ still running from an earlier slot is joined instead (see `service.start_or_join
 transfers it enqueues run on every worker through the DBOS queue.
 
 A round that fails is logged and written to the sync status; the loop goes on.
+
+A loop given `Restarts` follows its connection's settings: before each round it reloads
+them (and skips the round while the connection is switched off); when they are saved it
+syncs again at once, under a workflow id of its own (the slot's sync already ran).
 """
 
 from __future__ import annotations
@@ -16,13 +20,14 @@ import asyncio
 import logging
 import math
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from zoombridge.archive.runtime import ArchiveRuntime
 from zoombridge.archive.service import SyncSummary, record_failure, sync_once, sync_workflow_id
+from zoombridge.settings import ArchiveSettings
 
-__all__ = ["Round", "keep_syncing", "slot_of"]
+__all__ = ["Restarts", "Round", "keep_syncing", "slot_of"]
 
 log = logging.getLogger("zoombridge.archive.loop")
 T = TypeVar("T")
@@ -37,12 +42,25 @@ class Round:
     error: str | None
 
 
+@dataclass
+class Restarts:
+    """`reload` gives the connection's current archive settings, or None while it is
+    switched off; setting `wake` (settings were saved) starts a round at once."""
+
+    reload: Callable[[], ArchiveSettings | None]
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    count: int = 0
+
+
 def slot_of(epoch_seconds: float, poll_seconds: float) -> int:
     return math.floor(epoch_seconds / poll_seconds)
 
 
 async def keep_syncing(
-    rt: ArchiveRuntime, stop: asyncio.Event, on_round: Callable[[Round], None] | None = None
+    rt: ArchiveRuntime,
+    stop: asyncio.Event,
+    on_round: Callable[[Round], None] | None = None,
+    restarts: Restarts | None = None,
 ) -> int:
     """Sync once per slot until `stop` is set; returns how many rounds ran, and tells
     `on_round` about each (a worker runs for months: nothing is kept here).
@@ -52,21 +70,63 @@ async def keep_syncing(
     next round)."""
     rounds = 0
     poll = rt.settings.poll_seconds
+    suffix = ""
     while not stop.is_set():
         slot = slot_of(rt.clock.now().timestamp(), poll)
-        done = await _until_stopped(_one_round(rt, slot), stop)
-        if done is None:
-            break
-        rounds += 1
-        if on_round is not None:
-            on_round(done)
+        if restarts is None or _follow(rt, restarts):
+            done = await _until_stopped(_one_round(rt, slot, suffix), stop)
+            if done is None:
+                break
+            rounds += 1
+            if on_round is not None:
+                on_round(done)
         next_start = (slot_of(rt.clock.now().timestamp(), poll) + 1) * poll
-        await _until_stopped(rt.clock.sleep(next_start - rt.clock.now().timestamp()), stop)
+        pause = rt.clock.sleep(next_start - rt.clock.now().timestamp())
+        woken = await _until_woken(pause, stop, restarts)
+        suffix = f"-restart-{restarts.count}" if woken and restarts else ""
     return rounds
 
 
-async def _one_round(rt: ArchiveRuntime, slot: int) -> Round:
-    workflow_id = sync_workflow_id(rt.connection_id, f"slot-{slot}")
+def _follow(rt: ArchiveRuntime, restarts: Restarts) -> bool:
+    """Take the connection's current settings; False while it is switched off."""
+    try:
+        current = restarts.reload()
+    except Exception:  # the catalog hiccuped: keep the settings in hand, sync anyway
+        log.exception("could not reload the settings of %s; keeping the ones in use", rt.name)
+        return True
+    if current is None:
+        log.info("%s is switched off; not syncing it", rt.name)
+        return False
+    rt.settings = current
+    return True
+
+
+async def _until_woken(
+    pause: Awaitable[None], stop: asyncio.Event, restarts: Restarts | None
+) -> bool:
+    """Wait out `pause`; True when the settings were saved meanwhile (the pause ends early)."""
+    if restarts is None:
+        await _until_stopped(pause, stop)
+        return False
+    woken = await _until_stopped(_first(pause, restarts.wake.wait()), stop)
+    if woken:
+        restarts.wake.clear()
+        restarts.count += 1
+    return bool(woken)
+
+
+async def _first(pause: Awaitable[None], wake: Awaitable[bool]) -> bool:
+    """True when `wake` came first, False when `pause` ended."""
+    paused, woken = asyncio.ensure_future(pause), asyncio.ensure_future(wake)
+    done, pending = await asyncio.wait({paused, woken}, return_when=asyncio.FIRST_COMPLETED)
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
+    return woken in done
+
+
+async def _one_round(rt: ArchiveRuntime, slot: int, suffix: str = "") -> Round:
+    workflow_id = sync_workflow_id(rt.connection_id, f"slot-{slot}{suffix}")
     try:
         summary = await sync_once(rt, workflow_id)
     except Exception as exc:  # one bad round must not end the worker: say so, go on

@@ -12,7 +12,7 @@ import contextlib
 import logging
 import signal
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
 import typer
@@ -21,9 +21,11 @@ import uvicorn
 from zoombridge.app import DEFAULT_CONNECTION, ZoomBridge
 from zoombridge.archive.connections import ConnectionConfig
 from zoombridge.archive.live import InboxApplier
-from zoombridge.archive.loop import keep_syncing
+from zoombridge.archive.loop import Restarts, keep_syncing
 from zoombridge.archive.runtime import ArchiveRuntime
 from zoombridge.cli.common import configuration_errors_exit, err
+from zoombridge.db import Catalog
+from zoombridge.settings import ArchiveSettings
 from zoombridge.web.auth import PortalContext
 from zoombridge.web.service import service_app
 from zoombridge.web.webhooks import WebhookTarget
@@ -52,6 +54,10 @@ async def run_service(bridge: ZoomBridge, host: str, port: int, stop: asyncio.Ev
     """Serve every enabled connection until `stop` is set (or the server is told to exit)."""
     async with bridge.serving() as served, _portal(bridge) as portal:
         runtimes = [rt for _, rt in served]
+        restarts = {
+            rt.name: Restarts(_reloader(bridge, portal.catalog, rt.name)) for rt in runtimes
+        }
+        portal.settings_saved = lambda name: restarts[name].wake.set() if name in restarts else None
         appliers = [InboxApplier(rt) for rt in runtimes]
         targets = {
             rt.name: _webhook_target(connection, rt, applier)
@@ -64,12 +70,25 @@ async def run_service(bridge: ZoomBridge, host: str, port: int, stop: asyncio.Ev
         background: list[asyncio.Task[object]] = [asyncio.create_task(_exit_when(stop, server))]
         for rt, applier in zip(runtimes, appliers, strict=True):
             background.append(asyncio.create_task(applier.run(stop)))
-            background.append(asyncio.create_task(keep_syncing(rt, stop)))
+            follow = restarts[rt.name]
+            background.append(asyncio.create_task(keep_syncing(rt, stop, restarts=follow)))
         try:
             await server.serve()
         finally:
             stop.set()
             await asyncio.gather(*background, return_exceptions=True)
+
+
+def _reloader(
+    bridge: ZoomBridge, catalog: Catalog, name: str
+) -> Callable[[], ArchiveSettings | None]:
+    """The connection's archive settings as saved now; None while it is switched off."""
+
+    def reload() -> ArchiveSettings | None:
+        config = bridge.connection(catalog, name)
+        return config.archive if config.enabled else None
+
+    return reload
 
 
 @contextlib.asynccontextmanager

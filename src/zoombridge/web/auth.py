@@ -36,6 +36,8 @@ class PortalContext:
     clock: Clock
     statuses: Callable[[], Sequence[SyncStatus]]
     bridge: ZoomBridge
+    # Told the name of a connection whose settings were saved (serve restarts its sync).
+    settings_saved: Callable[[str], None] = lambda name: None
 
 
 class NeedsSignIn(Exception):

@@ -91,6 +91,7 @@ async def save_connection_page(
     }
     try:
         await asyncio.to_thread(lambda: _save(request, name, enabled, changes, form=True))
+        context(request).settings_saved(name)
     except InvalidInput as exc:
         current = await asyncio.to_thread(_one, request, name)
         return render(
@@ -123,4 +124,5 @@ async def save_connection_api(
         saved = await asyncio.to_thread(_save, request, name, body.enabled, changes)
     except InvalidInput as exc:
         raise HTTPException(422, str(exc)) from None
+    context(request).settings_saved(name)
     return saved.as_dict()
