@@ -50,6 +50,9 @@ POLICY: dict[tuple[str, str], Role | None] = {
     ("GET", "/api/connections"): Role.ADMIN,
     ("GET", "/api/connections/{name}/settings"): Role.ADMIN,
     ("PUT", "/api/connections/{name}/settings"): Role.ADMIN,
+    ("GET", "/connect"): Role.ADMIN,
+    ("POST", "/connect"): Role.ADMIN,
+    ("POST", "/api/connections"): Role.ADMIN,
 }
 SAMPLE = {"{connection}": "default", "{name}": "default", "{token_id}": "1", "{file_id}": "f1"}
 BODY: dict[tuple[str, str], object] = {
@@ -62,6 +65,8 @@ ALLOWED_ANSWER = {
     ("DELETE", "/api/tokens/{token_id}"): 404,
     ("POST", "/status/{connection}/files/{file_id}/retry"): 409,
     ("POST", "/api/connections/{connection}/files/{file_id}/retry"): 409,
+    ("POST", "/connect"): 422,  # no credentials sent
+    ("POST", "/api/connections"): 422,
 }
 QUERY = {"/api/search": {"q": "budget"}, "/search": {"q": "budget"}}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from pydantic import BaseModel, Field
@@ -13,7 +14,12 @@ from zoombridge.accounts import Principal, Role
 from zoombridge.archive.connections import DEFAULT_CONNECTION, list_connections
 from zoombridge.errors import InvalidInput
 from zoombridge.web.auth import api_user, context, page_user
-from zoombridge.web.connection_settings import ConnectionSettings, read_settings, save_settings
+from zoombridge.web.connection_settings import (
+    ConnectionSettings,
+    connect,
+    read_settings,
+    save_settings,
+)
 from zoombridge.web.rendering import render
 
 __all__ = ["api_router", "page_router"]
@@ -61,6 +67,51 @@ def _save(
 async def connections_page(request: Request, principal: AdminPage) -> Response:
     found = await asyncio.to_thread(_all, request)
     return render(request, "connections.html", principal=principal, connections=found)
+
+
+class CredentialsIn(BaseModel):
+    name: str = Field(max_length=100)
+    account_id: str = Field(max_length=200)
+    client_id: str = Field(max_length=200)
+    client_secret: str = Field(max_length=500)
+    webhook_secret: str = Field(default="", max_length=500)
+    plan: str = Field(default="pro", max_length=20)
+    api_url: str | None = Field(default=None, max_length=500)
+    oauth_url: str | None = Field(default=None, max_length=500)
+
+
+@page_router.get("/connect")
+async def connect_form(request: Request, principal: AdminPage) -> Response:
+    return render(request, "connect.html", principal=principal, values={}, message=None)
+
+
+@page_router.post("/connect")
+async def connect_page(request: Request, principal: AdminPage) -> Response:
+    form = await request.form()
+    values = {key: str(form.get(key) or "")[:500] for key in CredentialsIn.model_fields}
+    name = values.pop("name")
+    try:
+        await connect(context(request).bridge, context(request).catalog, name, values)
+    except InvalidInput as exc:
+        shown = {"name": name, **{k: v for k, v in values.items() if "secret" not in k}}
+        return render(
+            request, "connect.html", 422, principal=principal, values=shown, message=str(exc)
+        )
+    return RedirectResponse(f"/connections/{quote(name)}?added=1", status_code=303)
+
+
+@api_router.post("/connections", status_code=201)
+async def connect_api(
+    request: Request, principal: AdminCaller, body: CredentialsIn
+) -> dict[str, Any]:
+    """Add a connection from a Server-to-Server app; 422 with Zoom's answer (missing scopes
+    by name) and nothing saved when Zoom refuses the credentials."""
+    fields = body.model_dump(exclude={"name"})
+    try:
+        added = await connect(context(request).bridge, context(request).catalog, body.name, fields)
+    except InvalidInput as exc:
+        raise HTTPException(422, str(exc)) from None
+    return added.as_dict()
 
 
 @page_router.get("/connections/{name}")

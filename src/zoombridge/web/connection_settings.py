@@ -12,15 +12,18 @@ from typing import Any
 from zoombridge.app import ZoomBridge
 from zoombridge.archive.connections import (
     DEFAULT_CONNECTION,
+    add_connection,
+    describe_refusal,
     get_info,
     load_connection,
     set_enabled,
     update_connection,
+    validate_connection,
 )
 from zoombridge.db import Catalog
-from zoombridge.errors import ConfigurationError, InvalidInput
+from zoombridge.errors import ConfigurationError, InvalidInput, ZoomBridgeError
 
-__all__ = ["ConnectionSettings", "read_settings", "save_settings"]
+__all__ = ["ConnectionSettings", "connect", "read_settings", "save_settings"]
 
 EDITABLE = ("users", "join_segments", "delete_from_zoom", "delete_grace_days", "delete_action")
 
@@ -79,4 +82,32 @@ def save_settings(
         )
     if enabled != current.enabled:
         set_enabled(catalog, bridge.settings, name, enabled, now)
+    return read_settings(bridge, catalog, name)
+
+
+CREDENTIAL_FIELDS = ("account_id", "client_id", "client_secret", "webhook_secret", "plan")
+
+
+async def connect(
+    bridge: ZoomBridge, catalog: Catalog, name: str, fields: dict[str, Any]
+) -> ConnectionSettings:
+    """Add a connection from a Server-to-Server app's credentials, once Zoom has accepted
+    them (a token and two cheap calls); InvalidInput saying what Zoom said (missing scopes
+    by name), and nothing saved, otherwise."""
+    unknown = sorted(set(fields) - {*CREDENTIAL_FIELDS, "api_url", "oauth_url"})
+    if unknown:
+        raise InvalidInput(f"not credentials of a Zoom app: {', '.join(unknown)}")
+    given = {key: value for key, value in fields.items() if value not in (None, "")}
+    try:
+        zoom, _, stored = validate_connection(name, given, {}, bridge.settings.archive)
+    except ConfigurationError as exc:
+        raise InvalidInput(str(exc)) from None
+    try:
+        await bridge.check_connection(zoom)
+    except ZoomBridgeError as exc:
+        raise InvalidInput(f"Zoom refused: {describe_refusal(exc)}; nothing was saved") from None
+    try:
+        add_connection(catalog, bridge.keyring(), name, zoom, stored, bridge.clock.now())
+    except ConfigurationError as exc:
+        raise InvalidInput(str(exc)) from None
     return read_settings(bridge, catalog, name)
