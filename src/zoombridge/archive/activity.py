@@ -9,8 +9,9 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select
 
+from zoombridge.archive.catalog import retry_failed
 from zoombridge.db import Catalog
 from zoombridge.db.models import AuditEntry, Connection, FileState, Meeting, RecordingFileRow
 from zoombridge.errors import InvalidInput
@@ -111,18 +112,8 @@ def _item(row: RecordingFileRow, topic: str | None, start: datetime | None) -> A
 def retry_file(catalog: Catalog, connection: int, file_id: str, now: datetime) -> None:
     """Give one failed file a new attempt (the next sync transfers it). InvalidInput when
     there is no such file or it has not failed: nothing else is retried by hand."""
-    with catalog.session() as session, session.begin():
-        result = session.execute(
-            update(RecordingFileRow)
-            .where(
-                RecordingFileRow.connection_id == connection,
-                RecordingFileRow.file_id == file_id,
-                RecordingFileRow.state == FileState.FAILED,
-            )
-            .values(state=FileState.PENDING, attempt=RecordingFileRow.attempt + 1, updated_at=now)
-        )
-        if int(result.rowcount) != 1:  # type: ignore[attr-defined]
-            raise InvalidInput(f"no failed file {file_id!r} to retry")
+    if retry_failed(catalog, connection, now, file_id) != 1:
+        raise InvalidInput(f"no failed file {file_id!r} to retry")
 
 
 def daily_activity(

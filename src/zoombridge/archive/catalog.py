@@ -173,15 +173,20 @@ def _refresh_from_zoom(row: RecordingFileRow, file: RecordingFile, now: datetime
         row.state = FileState.PROCESSING if processing else FileState.PENDING
 
 
-def retry_failed(catalog: Catalog, connection_id: int, now: datetime) -> int:
-    """Give every failed file a new attempt; returns how many."""
+def retry_failed(
+    catalog: Catalog, connection_id: int, now: datetime, file_id: str | None = None
+) -> int:
+    """Give every failed file (or the one named) a new attempt; returns how many."""
     with catalog.session() as session, session.begin():
+        failed = [
+            RecordingFileRow.connection_id == connection_id,
+            RecordingFileRow.state == FileState.FAILED,
+        ]
+        if file_id is not None:
+            failed.append(RecordingFileRow.file_id == file_id)
         result = session.execute(
             update(RecordingFileRow)
-            .where(
-                RecordingFileRow.connection_id == connection_id,
-                RecordingFileRow.state == FileState.FAILED,
-            )
+            .where(*failed)
             .values(state=FileState.PENDING, attempt=RecordingFileRow.attempt + 1, updated_at=now)
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
