@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
 
-from zoombridge.errors import ConfigurationError
+from zoombridge.app import ZoomBridge
+from zoombridge.db import Catalog
+from zoombridge.errors import ConfigurationError, InvalidInput
 
-__all__ = ["ConnectionOption", "JsonOption", "configuration_errors_exit", "err"]
+T = TypeVar("T")
+
+__all__ = ["ConnectionOption", "JsonOption", "configuration_errors_exit", "err", "with_catalog"]
 
 err = Console(stderr=True)
 
@@ -34,3 +38,18 @@ def configuration_errors_exit() -> Iterator[None]:
     except ConfigurationError as exc:
         err.print(f"[red]configuration:[/red] {exc}")
         raise typer.Exit(2) from None
+
+
+def with_catalog(work: Callable[[ZoomBridge, Catalog], T]) -> T:
+    """Run `work(bridge, catalog)` on the configured installation: a configuration problem
+    exits 2 with the fix, refused input exits 1 with the reason; the catalog is closed."""
+    with configuration_errors_exit():
+        bridge = ZoomBridge.from_env()
+        catalog = bridge.catalog()
+        try:
+            return work(bridge, catalog)
+        except InvalidInput as exc:
+            err.print(f"[red]refused:[/red] {exc}")
+            raise typer.Exit(1) from None
+        finally:
+            catalog.dispose()

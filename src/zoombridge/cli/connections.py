@@ -33,7 +33,7 @@ from zoombridge.archive.connections import (
     set_enabled,
     validate_connection,
 )
-from zoombridge.cli.common import JsonOption, configuration_errors_exit
+from zoombridge.cli.common import JsonOption, configuration_errors_exit, with_catalog
 from zoombridge.db import Catalog
 from zoombridge.errors import ConfigurationError, ZoomBridgeError
 from zoombridge.settings import ZoomSettings
@@ -172,21 +172,10 @@ def _table(infos: list[ConnectionInfo]) -> Table:
     return table
 
 
-def _with_catalog(work: Any) -> Any:
-    """Run `work(bridge, catalog)`; a configuration problem exits 2 with the fix."""
-    with configuration_errors_exit():
-        bridge = ZoomBridge.from_env()
-        catalog = bridge.catalog()
-        try:
-            return work(bridge, catalog)
-        finally:
-            catalog.dispose()
-
-
 @connection_app.command("list")
 def list_all(as_json: JsonOption = False) -> None:
     """List the connections (never their secrets)."""
-    infos = _with_catalog(lambda bridge, catalog: list_connections(catalog, bridge.settings))
+    infos = with_catalog(lambda bridge, catalog: list_connections(catalog, bridge.settings))
     if as_json:
         typer.echo(json.dumps([info.as_dict() for info in infos], indent=2))
     elif infos:
@@ -198,7 +187,7 @@ def list_all(as_json: JsonOption = False) -> None:
 @connection_app.command("show")
 def show(name: Name, as_json: JsonOption = False) -> None:
     """Show one connection (never its secrets)."""
-    info = _with_catalog(lambda bridge, catalog: get_info(catalog, bridge.settings, name))
+    info = with_catalog(lambda bridge, catalog: get_info(catalog, bridge.settings, name))
     if as_json:
         typer.echo(json.dumps(info.as_dict(), indent=2))
     else:
@@ -206,7 +195,7 @@ def show(name: Name, as_json: JsonOption = False) -> None:
 
 
 def _switch(name: str, enabled: bool) -> None:
-    _with_catalog(
+    with_catalog(
         lambda bridge, catalog: set_enabled(
             catalog, bridge.settings, name, enabled, bridge.clock.now()
         )
@@ -229,7 +218,7 @@ def disable(name: Name) -> None:
 @connection_app.command("remove")
 def remove(name: Name) -> None:
     """Forget a connection's credentials; its archived files and catalog history stay."""
-    folder = _with_catalog(lambda bridge, catalog: _forget(bridge, catalog, name))
+    folder = with_catalog(lambda bridge, catalog: _forget(bridge, catalog, name))
     Console().print(
         f"Connection {name!r} removed; its archived files and history were kept "
         f"(files under {folder})."
@@ -246,7 +235,7 @@ def _forget(bridge: ZoomBridge, catalog: Catalog, name: str) -> str:
 def rekey() -> None:
     """Seal every stored secret with the current key: after putting a new key first in
     ZOOMBRIDGE_SECRET_KEY (new,old), run this, then drop the old key."""
-    count = _with_catalog(
+    count = with_catalog(
         lambda bridge, catalog: reseal_all(catalog, bridge.keyring(), bridge.clock.now())
     )
     Console().print(f"{count} connection secret(s) sealed again with the current key.")

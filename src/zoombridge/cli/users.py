@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
 from dataclasses import asdict
 from typing import Annotated, Any, TypeVar
 
@@ -28,7 +27,7 @@ from zoombridge.accounts.users import (
     update_user,
 )
 from zoombridge.app import ZoomBridge
-from zoombridge.cli.common import JsonOption, configuration_errors_exit, err
+from zoombridge.cli.common import JsonOption, with_catalog
 from zoombridge.db import Catalog
 from zoombridge.errors import InvalidInput
 
@@ -51,20 +50,6 @@ Password = Annotated[
 T = TypeVar("T")
 
 
-def _with_catalog(work: Callable[[ZoomBridge, Catalog], T]) -> T:
-    """Run `work(bridge, catalog)`: configuration problems exit 2, refused input exits 1."""
-    with configuration_errors_exit():
-        bridge = ZoomBridge.from_env()
-        catalog = bridge.catalog()
-        try:
-            return work(bridge, catalog)
-        except InvalidInput as exc:
-            err.print(f"[red]refused:[/red] {exc}")
-            raise typer.Exit(1) from None
-        finally:
-            catalog.dispose()
-
-
 def _password(value: str) -> str:
     return sys.stdin.readline().rstrip("\n") if value == "-" else value
 
@@ -85,7 +70,7 @@ def add(
             catalog, email, chosen, bridge.clock.now(), name=name, password=_password(password)
         )
 
-    user = _with_catalog(work)
+    user = with_catalog(work)
     if as_json:
         typer.echo(json.dumps(_as_dict(user)))
     else:
@@ -95,7 +80,7 @@ def add(
 @user_app.command("list")
 def list_all(as_json: JsonOption = False) -> None:
     """List the portal's users (never their passwords)."""
-    users: list[UserView] = _with_catalog(lambda bridge, catalog: list_users(catalog))
+    users: list[UserView] = with_catalog(lambda bridge, catalog: list_users(catalog))
     if as_json:
         typer.echo(json.dumps([_as_dict(user) for user in users], indent=2))
         return
@@ -113,14 +98,14 @@ def change_password(email: str, password: Password) -> None:
     def work(bridge: ZoomBridge, catalog: Catalog) -> None:
         set_password(catalog, _existing(catalog, email).id, _password(password), bridge.clock.now())
 
-    _with_catalog(work)
+    with_catalog(work)
     Console().print(f"Password set for {email}; their sessions have ended.")
 
 
 @user_app.command("role")
 def change_role(email: str, role: str) -> None:
     """Give a user another role (viewer | contributor | manager | admin)."""
-    user = _with_catalog(
+    user = with_catalog(
         lambda _, catalog: update_user(catalog, _existing(catalog, email).id, role=Role.parse(role))
     )
     Console().print(f"{user.email} is now {user.role.label}.")
@@ -129,7 +114,7 @@ def change_role(email: str, role: str) -> None:
 @user_app.command("disable")
 def disable(email: str) -> None:
     """Stop a user from signing in; their sessions and API tokens stop working at once."""
-    _with_catalog(
+    with_catalog(
         lambda _, catalog: update_user(catalog, _existing(catalog, email).id, disabled=True)
     )
     Console().print(f"{email} is disabled.")
@@ -138,7 +123,7 @@ def disable(email: str) -> None:
 @user_app.command("enable")
 def enable(email: str) -> None:
     """Let a disabled user sign in again."""
-    _with_catalog(
+    with_catalog(
         lambda _, catalog: update_user(catalog, _existing(catalog, email).id, disabled=False)
     )
     Console().print(f"{email} is enabled.")
