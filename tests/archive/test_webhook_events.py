@@ -6,6 +6,7 @@ httpx), exactly as Zoom would; the applier then archives what the events name.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
@@ -240,6 +241,20 @@ async def test_url_validation_and_duplicate_deliveries(live: Live, world: World)
     with live.rt.catalog.session() as session:
         stored = session.scalars(select(WebhookEvent)).one()
         assert "download_token" not in json.dumps(stored.payload)
+
+
+async def test_deliveries_at_the_same_moment_are_each_stored_once(live: Live, world: World) -> None:
+    now = live.rt.clock.now().timestamp()
+    bodies = [
+        json.dumps(recording_event(world, "recording.completed", record_instance(world))).encode()
+        for _ in range(8)
+    ]
+    # Stored together in one transaction by the receiver; Zoom's retry of one among them.
+    answers = await asyncio.gather(*(_post(live.http, now, b) for b in [*bodies, bodies[3]]))
+    assert all(answer.status_code == 200 for answer in answers)
+    statuses = sorted(answer.json()["status"] for answer in answers)
+    assert statuses == ["accepted"] * 8 + ["duplicate"]
+    assert _inbox_size(live.rt) == 8
 
 
 async def test_the_receiver_answers_fast_even_while_transfers_run(live: Live, world: World) -> None:
