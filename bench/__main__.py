@@ -1,9 +1,9 @@
 """`make bench`: run every benchmark and print figures, targets and ratios to baselines.
 
-`python -m bench [NAME ...]` runs only the named ones: throughput, pacing, archive (the four
-archive benches), archive-throughput, archive-memory, archive-api, archive-webhook, media (the
-media benches), media-join, search-scale. The rows go to bench/results.json, each marked with
-its bench; the rows of benches not run stay.
+`python -m bench [NAME ...]` runs only the named ones: throughput, pacing, archive (the five
+archive benches), archive-throughput, archive-memory, archive-api, archive-webhook,
+webhook-ingest, media (the media benches), media-join, search-scale. The rows go to
+bench/results.json, each marked with its bench; the rows of benches not run stay.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from bench import (
     pacing,
     search_scale,
     throughput,
+    webhook_ingest,
 )
 
 Bench = Callable[[], list[dict[str, Any]]]
@@ -36,11 +37,18 @@ BENCHES: dict[str, Bench] = {
     "archive-memory": archive_memory.run,
     "archive-api": archive_api.run,
     "archive-webhook": archive_webhook.run,
+    "webhook-ingest": webhook_ingest.run,
     "media-join": media_join.run,
     "search-scale": search_scale.run,
 }
 GROUPS = {
-    "archive": ["archive-throughput", "archive-memory", "archive-api", "archive-webhook"],
+    "archive": [
+        "archive-throughput",
+        "archive-memory",
+        "archive-api",
+        "archive-webhook",
+        "webhook-ingest",
+    ],
     "media": ["media-join", "search-scale"],
 }
 RESULTS = Path(__file__).parent / "results.json"

@@ -11,7 +11,17 @@ import asyncio
 import time
 from urllib.parse import urlsplit
 
-__all__ = ["requests_per_second"]
+__all__ = ["read_response", "requests_per_second"]
+
+
+async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    """The status and body of one keep-alive response (the servers here send a length)."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n"):
+        if line[:15].lower() == b"content-length:":
+            length = int(line[15:])
+    return int(head[9:12]), await reader.readexactly(length)
 
 
 async def _connection(host: str, port: int, request: bytes, stop: float) -> int:
@@ -20,15 +30,9 @@ async def _connection(host: str, port: int, request: bytes, stop: float) -> int:
     try:
         while time.monotonic() < stop:
             writer.write(request)
-            head = await reader.readuntil(b"\r\n\r\n")
-            status = head[9:12]
-            if status != b"200":
-                raise RuntimeError(f"answered {status.decode()}: {head[:200]!r}")
-            length = 0
-            for line in head.split(b"\r\n"):
-                if line[:15].lower() == b"content-length:":
-                    length = int(line[15:])
-            await reader.readexactly(length)
+            status, body = await read_response(reader)
+            if status != 200:
+                raise RuntimeError(f"answered {status}: {body[:200]!r}")
             done += 1
     finally:
         writer.close()
