@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 import threading
@@ -67,6 +68,9 @@ async def run_service(bridge: ZoomBridge, host: str, port: int, stop: asyncio.Ev
         config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
         server = uvicorn.Server(config)
         _stop_on_signals(stop)
+        # Everything imported so far lives as long as the service: leaving it out of the
+        # collector's full passes turns a ~100 ms pause into ~5 ms (webhook p99, see bench).
+        gc.freeze()
         background: list[asyncio.Task[object]] = [asyncio.create_task(_exit_when(stop, server))]
         for rt, applier in zip(runtimes, appliers, strict=True):
             background.append(asyncio.create_task(applier.run(stop)))

@@ -18,7 +18,7 @@ from starlette.routing import Route
 
 from zoombridge.web import api, connection_pages, pages
 from zoombridge.web.auth import NeedsSignIn, PortalContext
-from zoombridge.web.security import add_security_headers
+from zoombridge.web.security import SecurityHeaders
 from zoombridge.web.webhooks import WebhookTarget, webhook_routes
 
 __all__ = ["service_app"]
@@ -46,7 +46,7 @@ def service_app(
         redoc_url=None,
         openapi_url="/api/openapi.json" if portal is not None else None,
     )
-    app.middleware("http")(add_security_headers)
+    app.add_middleware(SecurityHeaders)
     app.router.routes.extend(
         [*webhook_routes(targets, default), Route("/health", _health, methods=["GET"])]
     )
