@@ -198,18 +198,29 @@ def test_two_workers_share_the_archive_and_the_rate_budget(
     assert downloads == Counter(f"/rec/download/{file.token}" for file in expected.values())
 
     # Both workers transferred files (DBOS records the executor of each workflow).
-    client = DBOSClient(system_database_url=postgres_url)
-    try:
-        transfers = client.list_workflows(workflow_id_prefix="zb-file:", load_output=False)
-    finally:
-        client.destroy()
-    done_by = Counter(status.executor_id for status in transfers if status.status == "SUCCESS")
+    done_by = finished_transfers(postgres_url, len(expected))
     assert set(done_by) == {"worker-a", "worker-b"}, done_by
     assert sum(done_by.values()) == len(expected)
 
     assert_rate_limits_kept(world, log)
     wait_for_a_round(workers)
     stop(workers)
+
+
+def finished_transfers(postgres_url: str, expected: int) -> Counter[str]:
+    """Successful transfer workflows by executor, once there are `expected` of them: a file
+    is marked archived inside its workflow, which DBOS records finished a moment later."""
+    client = DBOSClient(system_database_url=postgres_url)
+    deadline = time.monotonic() + 30
+    try:
+        while True:
+            transfers = client.list_workflows(workflow_id_prefix="zb-file:", load_output=False)
+            done_by = Counter(s.executor_id for s in transfers if s.status == "SUCCESS")
+            if sum(done_by.values()) >= expected or time.monotonic() > deadline:
+                return done_by
+            time.sleep(0.2)
+    finally:
+        client.destroy()
 
 
 def wait_for_a_round(workers: list[Worker]) -> None:
