@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import gc
 import json
 import os
 import random
@@ -219,6 +220,7 @@ async def _served(app: Starlette) -> AsyncIterator[str]:
     port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
+    gc.freeze()  # as serve does once started: no full collection walks what was imported
     task = asyncio.create_task(server.serve())
     while not server.started:  # uvicorn has no "started" event to wait on
         if task.done():
@@ -229,6 +231,7 @@ async def _served(app: Starlette) -> AsyncIterator[str]:
     finally:
         server.should_exit = True
         await task
+        gc.unfreeze()
 
 
 async def _load(url: str, rate: float, count: int, first: int) -> dict[str, list[Any]]:
