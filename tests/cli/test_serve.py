@@ -114,6 +114,11 @@ def test_the_portal_signs_in_a_user_added_by_the_cli_and_shows_sync_status(
         assert client.get("/status").headers["location"] == "/login?next=%2Fstatus"
         form = client.get("/login")
         assert form.headers["content-security-policy"].startswith("default-src 'self'")
+        assert "secure" not in form.headers["set-cookie"].lower()  # plain HTTP here
+        # behind a TLS proxy on a trusted address (127.0.0.1 by default): Secure and HSTS
+        proxied = httpx.get(f"{url}/login", headers={"x-forwarded-proto": "https"})
+        assert "; secure" in proxied.headers["set-cookie"].lower()
+        assert proxied.headers["strict-transport-security"].startswith("max-age=")
         token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
         assert token is not None
         data = {"email": "ops@example.edu", "password": password, "csrf_token": token.group(1)}

@@ -51,7 +51,13 @@ def _stop_on_signals(stop: asyncio.Event) -> None:
         signal.signal(sig, lambda *_: loop.call_soon_threadsafe(stop.set))
 
 
-async def run_service(bridge: ZoomBridge, host: str, port: int, stop: asyncio.Event) -> None:
+async def run_service(
+    bridge: ZoomBridge,
+    host: str,
+    port: int,
+    stop: asyncio.Event,
+    forwarded_allow_ips: str = "127.0.0.1",
+) -> None:
     """Serve every enabled connection until `stop` is set (or the server is told to exit)."""
     async with bridge.serving() as served, _portal(bridge) as portal:
         runtimes = [rt for _, rt in served]
@@ -65,7 +71,15 @@ async def run_service(bridge: ZoomBridge, host: str, port: int, stop: asyncio.Ev
             for (connection, rt), applier in zip(served, appliers, strict=True)
         }
         app = service_app(targets, DEFAULT_CONNECTION, portal=portal)
-        config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
+        config = uvicorn.Config(
+            app,
+            host=host,
+            port=port,
+            log_level="warning",
+            lifespan="off",
+            proxy_headers=True,  # the scheme and client a trusted proxy reports
+            forwarded_allow_ips=forwarded_allow_ips,
+        )
         server = uvicorn.Server(config)
         _stop_on_signals(stop)
         # Everything imported so far lives as long as the service: leaving it out of the
@@ -117,6 +131,15 @@ def _webhook_target(
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    forwarded_allow_ips: Annotated[
+        str,
+        typer.Option(
+            envvar="ZOOMBRIDGE_FORWARDED_ALLOW_IPS",
+            help="Reverse proxies (comma-separated addresses) whose X-Forwarded-Proto/For are "
+            "believed: the portal's cookies are Secure and sign-in throttling counts real "
+            "clients only behind them.",
+        ),
+    ] = "127.0.0.1",
 ) -> None:
     """Run the service: Zoom webhooks at /webhooks/zoom (/webhooks/zoom/NAME for a registered
     connection), archive workers, a sync of every connection every minute."""
@@ -127,4 +150,4 @@ def serve(
                 "[yellow]no ZOOMBRIDGE_ZOOM__WEBHOOK_SECRET: webhooks will be refused; "
                 "polling still archives everything[/yellow]"
             )
-        asyncio.run(run_service(bridge, host, port, asyncio.Event()))
+        asyncio.run(run_service(bridge, host, port, asyncio.Event(), forwarded_allow_ips))
