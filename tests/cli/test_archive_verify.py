@@ -2,41 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from shared_helpers import archive_settings
-from zoombridge.app import ZoomBridge
-from zoombridge.archive.service import sync_once
 from zoombridge.cli import app
-from zoombridge.clock import ManualClock
 from zoombridge.db import open_catalog
-from zoombridge.emulator import DEMO_EPOCH, build_world, create_app
-from zoombridge.emulator.transport import EmulatorTransport
 
 runner = CliRunner()
-
-
-@pytest.fixture(scope="module")
-def archive_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A small account archived once into a fresh ZOOMBRIDGE_HOME."""
-    home = tmp_path_factory.mktemp("verify") / "home"
-    clock = ManualClock(DEMO_EPOCH)
-    world = build_world("small", seed=3, clock=clock)
-    settings = archive_settings(home, world)
-    bridge = ZoomBridge(settings, transport=EmulatorTransport(create_app(world)), clock=clock)
-
-    async def archive_once() -> None:
-        async with bridge.archive() as runtime:
-            summary = await sync_once(runtime)
-            assert summary.verified > 0
-
-    asyncio.run(archive_once())
-    return home
 
 
 def verify(home: Path, monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, str]:

@@ -3,7 +3,6 @@ in a stop/started meeting is found at its place on the joined recording."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -12,34 +11,12 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from shared_helpers import archive_settings
-from zoombridge.app import ZoomBridge
-from zoombridge.archive.service import sync_once
 from zoombridge.archive.transcripts import joined_offset, parse_vtt
 from zoombridge.cli import app
-from zoombridge.clock import ManualClock
 from zoombridge.db import open_catalog
 from zoombridge.db.models import MediaAsset, RecordingFileRow
-from zoombridge.emulator import DEMO_EPOCH, build_world, create_app
-from zoombridge.emulator.transport import EmulatorTransport
 
 runner = CliRunner()
-
-
-@pytest.fixture(scope="module")
-def archive_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    home = tmp_path_factory.mktemp("search") / "home"
-    clock = ManualClock(DEMO_EPOCH)
-    world = build_world("small", seed=3, clock=clock)
-    settings = archive_settings(home, world)
-    bridge = ZoomBridge(settings, transport=EmulatorTransport(create_app(world)), clock=clock)
-
-    async def archive_once() -> None:
-        async with bridge.archive() as runtime:
-            assert (await sync_once(runtime)).verified > 0
-
-    asyncio.run(archive_once())
-    return home
 
 
 def run(home: Path, monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, str]:
