@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import tempfile
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import asdict, dataclass, field
@@ -36,9 +35,11 @@ from zoombridge.archive.media_probe import PROBE_VERSION, MediaProbe, probe_medi
 from zoombridge.archive.runtime import ArchiveRuntime
 from zoombridge.archive.search_indexing import index_instance
 from zoombridge.archive.thumbnails import poster_frame
+from zoombridge.archive.transfer import StreamSha256
 from zoombridge.db.models import MediaAsset, Meeting, RecordingFileRow
 from zoombridge.errors import UnusableMedia
 from zoombridge.storage import InstanceKeys
+from zoombridge.storage.store import file_pieces
 
 __all__ = ["InstanceReport", "JoinedRecording", "process_instance"]
 
@@ -204,20 +205,17 @@ async def _join_group(
             group, result.offsets_s, result.segment_durations_s, strict=True
         )
     )
-    size, sha256 = await asyncio.to_thread(_size_and_sha256, output)
-    await rt.store.put_file(key, output)
-    asset = AssetRecord(
+    await _store_made(
+        rt,
+        output,
         meeting_uuid=meeting.uuid,
         kind="joined",
         storage_key=key,
-        size=size,
-        sha256=sha256,
         recording_type=group[0].recording_type,
         method=result.method,
         duration_s=result.duration_s,
         segments=segments,
     )
-    save_asset(rt.catalog, rt.connection_id, asset, rt.clock.now())
     report.joined.append(key)
     return JoinedRecording(group[0].recording_type, key, segments, output)
 
@@ -226,10 +224,19 @@ def _shows_video(probe: MediaProbe) -> bool:
     return probe.ok and any(stream.kind == "video" for stream in probe.streams)
 
 
-def _size_and_sha256(path: Path) -> tuple[int, str]:
-    with path.open("rb") as source:
-        digest = hashlib.file_digest(source, "sha256")
-    return path.stat().st_size, digest.hexdigest()
+async def _store_made(rt: ArchiveRuntime, path: Path, **asset: Any) -> None:
+    """Store a file zoombridge made and record it, its SHA-256 taken in the pass that writes
+    it (as a transfer's is), not in a second read."""
+    hasher = StreamSha256()
+
+    async def hashed() -> AsyncIterator[bytes]:
+        async for piece in file_pieces(path):
+            await hasher.update(piece)
+            yield piece
+
+    size = await rt.store.put_stream(asset["storage_key"], hashed())
+    record = AssetRecord(size=size, sha256=await hasher.hexdigest(), **asset)
+    save_asset(rt.catalog, rt.connection_id, record, rt.clock.now())
 
 
 @contextlib.asynccontextmanager
@@ -273,16 +280,12 @@ async def _make_thumbnails(
             made = await asyncio.to_thread(poster_frame, path, output)
         if made is None:
             continue
-        size, sha256 = await asyncio.to_thread(_size_and_sha256, output)
-        key = keys.thumbnail(source)
-        await rt.store.put_file(key, output)
-        asset = AssetRecord(
+        await _store_made(
+            rt,
+            output,
             meeting_uuid=meeting.uuid,
             kind="thumbnail",
-            storage_key=key,
-            size=size,
-            sha256=sha256,
+            storage_key=keys.thumbnail(source),
             source_key=source,
         )
-        save_asset(rt.catalog, rt.connection_id, asset, rt.clock.now())
         report.thumbnails += 1

@@ -23,7 +23,7 @@ from zoombridge.storage.store import PIECE_SIZE, in_pieces
 from zoombridge.zoom import ZoomClient
 from zoombridge.zoom.download import Download
 
-__all__ = ["Transferred", "transfer_file"]
+__all__ = ["StreamSha256", "Transferred", "transfer_file"]
 
 RESUME_ATTEMPTS = 4
 # hashlib lets go of the GIL on large buffers: hashed here, SHA-256 runs beside the event
@@ -31,7 +31,7 @@ RESUME_ATTEMPTS = 4
 _HASHING = ThreadPoolExecutor(max_workers=4, thread_name_prefix="zoombridge-sha256")
 
 
-class _Sha256:
+class StreamSha256:
     """SHA-256 of a stream of pieces, each hashed off the event loop while the next one is
     read; in order, one at a time."""
 
@@ -64,7 +64,7 @@ class _Copy:
     def __init__(self, task: FileTask, on_bytes: Callable[[int], None]) -> None:
         self.task = task
         self.on_bytes = on_bytes
-        self.hasher = _Sha256()
+        self.hasher = StreamSha256()
         self.written = 0
         self.resumes = 0
 

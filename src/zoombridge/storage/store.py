@@ -32,7 +32,7 @@ from obstore.store import LocalStore, MemoryStore, ObjectStore, S3Store
 
 from zoombridge.errors import ConfigurationError, StorageError
 
-__all__ = ["PIECE_SIZE", "ObjectInfo", "Store", "in_pieces", "open_store"]
+__all__ = ["PIECE_SIZE", "ObjectInfo", "Store", "file_pieces", "in_pieces", "open_store"]
 
 PART_SIZE = 8 * 1024 * 1024
 PARALLEL_PARTS = 4  # bounds memory: at most PART_SIZE * PARALLEL_PARTS buffered per upload
@@ -147,10 +147,6 @@ class Store:
                     out.write(chunk)
             yield path
 
-    async def put_file(self, key: str, path: Path) -> int:
-        """Store a local file under `key` (streamed, atomic like put_stream)."""
-        return await self.put_stream(key, _file_chunks(path))
-
     async def keys(self, prefix: str = "") -> list[str]:
         found: list[str] = []
         try:
@@ -236,7 +232,8 @@ async def in_pieces(chunks: AsyncIterable[bytes], size: int) -> AsyncIterator[by
         yield b"".join(held)
 
 
-async def _file_chunks(path: Path) -> AsyncIterator[bytes]:
+async def file_pieces(path: Path) -> AsyncIterator[bytes]:
+    """A local file in PIECE_SIZE pieces (StorageError if it cannot be read)."""
     try:
         with path.open("rb") as source:
             while chunk := source.read(PIECE_SIZE):
