@@ -134,6 +134,30 @@ def test_no_bytes_make_the_vtt_parser_raise(data: bytes) -> None:
     assert all(c.end >= c.start and c.text for c in parsed.items)
 
 
+HOSTILE_FILES = [
+    b"[" * 200_000,  # nested deeper than Python's recursion limit
+    b'{"timeline": ' + b"[" * 200_000,
+    b"WEBVTT\n\n" + b"9" * 5000 + b":00:01.000 --> 00:00:02.000\nAda: hi\n",
+    json.dumps({"timeline": [{"ts": "9" * 5000 + ":00:01", "users": []}]}).encode(),
+]
+
+
+@pytest.mark.parametrize(
+    "data", HOSTILE_FILES, ids=["deep", "deep-timeline", "vtt-hours", "ts-hours"]
+)
+def test_hostile_files_are_skipped_by_every_parser_never_raised(data: bytes) -> None:
+    for parse in (parse_vtt, parse_chat, parse_timeline, parse_summary):
+        parsed = parse(data)
+        assert parsed.items == ()
+        assert parsed.skipped >= 0
+
+
+@given(st.binary(max_size=400) | st.text(max_size=400).map(str.encode))
+def test_no_bytes_make_the_json_parsers_raise(data: bytes) -> None:
+    assert parse_timeline(data).skipped >= 0
+    assert parse_summary(data).skipped >= 0
+
+
 # ---- chat --------------------------------------------------------------------------------
 
 

@@ -99,7 +99,9 @@ def _clock(hours: str | None, minutes: str, seconds: str, fraction: str | None =
 
 # ---- VTT -------------------------------------------------------------------------------
 
-_TIME = r"(?:(\d+):)?(\d{1,2}):([0-5]\d)[.,](\d{1,3})"
+# Hours are bounded: a 5,000-digit "hour" would make int() raise instead of the cue skipped.
+_HOURS = r"(?:(\d{1,6}):)?"
+_TIME = _HOURS + r"(\d{1,2}):([0-5]\d)[.,](\d{1,3})"
 _TIMING = re.compile(rf"^\s*{_TIME}\s*-->\s*{_TIME}(?:\s.*)?$")
 _VOICE = re.compile(r"^\s*<v(?:\.[^\s>]*)?\s+([^>]+)>")
 _TAG = re.compile(r"</?(?:c|i|b|u|v|lang|ruby|rt)(?:[.\s][^>]*)?>|<\d[\d:.]*>")
@@ -302,7 +304,7 @@ def _message(offset: float, head: str, text: str) -> ChatMessage | None:
 
 # ---- timeline and summary ----------------------------------------------------------------
 
-_TS = re.compile(r"^\s*(?:(\d+):)?(\d{1,2}):([0-5]\d)(?:[.,](\d{1,3}))?\s*$")
+_TS = re.compile(r"^\s*" + _HOURS + r"(\d{1,2}):([0-5]\d)(?:[.,](\d{1,3}))?\s*$")
 
 
 def parse_timeline(data: bytes) -> Parsed[TimelineEntry]:
@@ -402,7 +404,7 @@ def _clean(text: str) -> str:
 def _json(data: bytes) -> Any:
     try:
         return json.loads(_decode(data))
-    except ValueError:
+    except (ValueError, RecursionError):  # malformed, or nested deeper than Python recurses
         return None
 
 
