@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from datetime import timedelta
 from pathlib import Path
 
 import av
@@ -198,3 +199,24 @@ async def test_verify_reads_back_what_was_made_and_lists_flagged_media(
     path.write_bytes(path.read_bytes()[:-10] + bytes(10))  # damaged after it was made
     report = await run_verify(bridge)
     assert [(p.kind, p.key) for p in report.problems] == [("corrupt", joined.storage_key)]
+
+
+async def test_joined_offsets_count_from_the_instances_first_file_not_the_videos(
+    make_bridge: MakeBridge, world: World
+) -> None:
+    """Transcript and chat times count from the instance's first recording_start; a video
+    that began later must sit that much later on the same clock."""
+    instance = next(i for i in world.instances.values() if len(i.files) > 8)
+    transcript = next(f for f in instance.files if f.file_type == "TRANSCRIPT")
+    transcript.recording_start -= timedelta(seconds=30)  # the transcript began first
+    bridge = make_bridge()
+    await sync(bridge)
+    catalog = bridge.catalog()
+    _, assets, _ = _rows(catalog)
+    catalog.dispose()
+    video = next(
+        a
+        for a in assets
+        if a.meeting_uuid == instance.uuid and a.kind == "joined" and a.storage_key.endswith(".mp4")
+    )
+    assert video.segments[0]["recorded_at_s"] == pytest.approx(30.0)

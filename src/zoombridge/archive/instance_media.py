@@ -17,6 +17,7 @@ import contextlib
 import tempfile
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,7 @@ from zoombridge.archive.media_catalog import (
 from zoombridge.archive.media_join import join_segments
 from zoombridge.archive.media_probe import PROBE_VERSION, MediaProbe, probe_media
 from zoombridge.archive.runtime import ArchiveRuntime
-from zoombridge.archive.search_indexing import index_instance
+from zoombridge.archive.search_indexing import first_start, index_instance
 from zoombridge.archive.thumbnails import poster_frame
 from zoombridge.archive.transfer import StreamSha256
 from zoombridge.db.models import MediaAsset, Meeting, RecordingFileRow
@@ -158,7 +159,7 @@ async def _join_segments(
         if kept is not None:
             joined.append(kept)
             continue
-        made = await _join_group(rt, meeting, group, key, report, scratch)
+        made = await _join_group(rt, meeting, group, key, report, scratch, first_start(files))
         if made is not None:
             joined.append(made)
     return joined
@@ -182,7 +183,10 @@ async def _join_group(
     key: str,
     report: InstanceReport,
     scratch: Path,
+    first: datetime | None,
 ) -> JoinedRecording | None:
+    """`first` is the instance's first recording_start: each segment's `recorded_at_s` is
+    measured from it, as transcript and chat times are (joined_offset)."""
     output = scratch / f"joined-{len(report.joined)}{Path(key).suffix}"
     async with _local_copies(rt, group, scratch) as paths:
         try:
@@ -190,7 +194,6 @@ async def _join_group(
         except UnusableMedia as exc:
             report.notes.append(f"not joined: {key}: {exc}")
             return None
-    first = group[0].recording_start
     segments = tuple(
         {
             "file_id": row.file_id,

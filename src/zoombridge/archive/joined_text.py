@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from zoombridge.archive.media_catalog import AssetRecord, instance_assets, save_asset
 from zoombridge.archive.runtime import ArchiveRuntime
 from zoombridge.archive.search_indexing import (
+    first_start,
     joined_timeline,
     read_text_file,
     seconds_after,
@@ -124,7 +125,7 @@ async def write_shifted_text(
     chosen, timeline = timeline_recording(joined), joined_timeline(joined)
     if chosen is None or timeline is None:
         return []
-    first = min((row.recording_start for row in files if row.recording_start), default=None)
+    first = first_start(files)
     groups: dict[tuple[str | None, str], list[RecordingFileRow]] = {}
     for row in files:
         kind = (row.file_type or "").upper()

@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # instance_media imports this module, and defines JoinedRecor
 __all__ = [
     "INDEX_VERSION",
     "StoredArchive",
+    "first_start",
     "index_digest",
     "index_instance",
     "instance_speakers",
@@ -110,7 +111,7 @@ async def index_instance(
     digest = index_digest(files, timeline)
     if meeting.search_digest == digest:
         return 0
-    first = min((row.recording_start for row in files if row.recording_start), default=None)
+    first = first_start(files)
     documents: list[Document] = []
     for row in _text_files(files):
         data = await read_text_file(rt, row)
@@ -124,6 +125,11 @@ async def index_instance(
     )
     mark_indexed(rt.catalog, rt.connection_id, meeting.uuid, digest)
     return written
+
+
+def first_start(files: Sequence[RecordingFileRow]) -> datetime | None:
+    """The instance's first recording_start: what joined offsets are measured from."""
+    return min((row.recording_start for row in files if row.recording_start), default=None)
 
 
 def seconds_after(first: datetime | None, when: datetime | None) -> float:
