@@ -10,9 +10,11 @@ from pathlib import Path
 import av
 import pytest
 from archive_helpers import MakeBridge, run_verify, served_files, sync
+from dbos import DBOS
 from sqlalchemy import select
 
 from zoombridge.archive.media_probe import probe_media
+from zoombridge.archive.media_workflows import enqueue_instance
 from zoombridge.archive.service import read_status
 from zoombridge.archive.transcripts import parse_chat, parse_vtt
 from zoombridge.db import Catalog
@@ -220,3 +222,37 @@ async def test_joined_offsets_count_from_the_instances_first_file_not_the_videos
         if a.meeting_uuid == instance.uuid and a.kind == "joined" and a.storage_key.endswith(".mp4")
     )
     assert video.segments[0]["recorded_at_s"] == pytest.approx(30.0)
+
+
+async def test_processing_that_failed_is_attempted_again_by_a_later_enqueue(
+    make_bridge: MakeBridge, tmp_path: Path
+) -> None:
+    """DBOS never reruns a workflow id it has, failed or not: a new attempt gets a new id,
+    so an instance whose storage failed once is processed (and may leave Zoom) after all."""
+    bridge = make_bridge()
+    await sync(bridge)
+    async with bridge.archive() as rt:
+        with rt.catalog.session() as session, session.begin():
+            row = session.scalars(
+                select(RecordingFileRow).where(RecordingFileRow.file_extension == "MP4")
+            ).first()
+            assert row is not None
+            row.probed_at, row.media_json = None, None  # not probed yet
+            row.archived_at = rt.clock.now() + timedelta(hours=1)  # a newer file: a new run
+            meeting = session.get(Meeting, (row.connection_id, row.meeting_uuid))
+            assert meeting is not None
+            meeting.processed_at = None
+            uuid, stored = row.meeting_uuid, tmp_path / "home" / "archive" / row.storage_key
+            newest = row.archived_at.isoformat()
+        kept = stored.read_bytes()
+        stored.unlink()  # the storage cannot give the file back
+        first = await enqueue_instance(rt.connection_id, uuid, newest)
+        with pytest.raises(FileNotFoundError, match="is not in"):
+            await (await DBOS.retrieve_workflow_async(first)).get_result()
+        stored.write_bytes(kept)
+        again = await enqueue_instance(rt.connection_id, uuid, newest)
+        assert again == f"{first}#2"
+        await (await DBOS.retrieve_workflow_async(again)).get_result()
+        assert await enqueue_instance(rt.connection_id, uuid, newest) == again  # done: kept
+        with rt.catalog.session() as session:
+            assert session.get(Meeting, (rt.connection_id, uuid)).processed_at is not None  # type: ignore[union-attr]

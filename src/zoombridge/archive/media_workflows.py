@@ -5,7 +5,9 @@ probed, stop/start segments joined, thumbnails made, transcripts and chat indexe
 The workflow id names the instance and the time its newest file was archived
 (`zb-media:<connection>:<uuid>:<time>`), so two syncs, or two workers, that find the same
 instance waiting run its processing once, and a file archived later (a transcript that came
-late) gets a new run.
+late) gets a new run. A run that failed (storage unreachable, say) is followed by a new
+attempt (`...#2`, `...#3`) at the next enqueue, up to MEDIA_ATTEMPTS: DBOS never reruns an
+id it has, and an instance never processed is never deleted from Zoom.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from zoombridge.archive.media_catalog import instances_to_process
 from zoombridge.archive.runtime import runtime
 
 __all__ = [
+    "MEDIA_ATTEMPTS",
     "MEDIA_QUEUE",
     "enqueue_instance",
     "enqueue_media_work",
@@ -28,6 +31,8 @@ __all__ = [
 ]
 
 MEDIA_QUEUE = "zoombridge-media"
+MEDIA_ATTEMPTS = 5  # then the failure is reported each sync until a new file comes
+FAILED = frozenset({"ERROR", "RETRIES_EXCEEDED", "MAX_RECOVERY_ATTEMPTS_EXCEEDED"})
 
 
 def media_workflow_id(connection_id: int, uuid: str, newest: datetime) -> str:
@@ -60,9 +65,22 @@ async def enqueue_instance(connection_id: int, uuid: str, newest: str) -> str:
     queue = await DBOS.retrieve_queue_async(MEDIA_QUEUE)
     if queue is None:
         raise RuntimeError(f"the DBOS queue {MEDIA_QUEUE} is not registered in this process")
-    workflow_id = media_workflow_id(connection_id, uuid, datetime.fromisoformat(newest))
+    workflow_id = await _attempt_id(
+        media_workflow_id(connection_id, uuid, datetime.fromisoformat(newest))
+    )
     with SetWorkflowID(workflow_id):
         await queue.enqueue_async(process_instance_workflow, connection_id, uuid)
+    return workflow_id
+
+
+async def _attempt_id(first: str) -> str:
+    """The first attempt's id that has not failed (the last one when all have)."""
+    workflow_id = first
+    for attempt in range(1, MEDIA_ATTEMPTS + 1):
+        workflow_id = first if attempt == 1 else f"{first}#{attempt}"
+        status = await DBOS.get_workflow_status_async(workflow_id)  # a step in a workflow
+        if status is None or status.status not in FAILED:
+            break
     return workflow_id
 
 
