@@ -11,7 +11,7 @@ A round that fails is logged and written to the sync status; the loop goes on.
 
 A loop given `Restarts` follows its connection's settings: before each round it reloads
 them (and skips the round while the connection is switched off); when they are saved it
-syncs again at once, under a workflow id of its own (the slot's sync already ran).
+syncs again at once, as a sync named by its start time (the slot's has run already).
 """
 
 from __future__ import annotations
@@ -49,7 +49,6 @@ class Restarts:
 
     reload: Callable[[], ArchiveSettings | None]
     wake: asyncio.Event = field(default_factory=asyncio.Event)
-    count: int = 0
 
 
 def slot_of(epoch_seconds: float, poll_seconds: float) -> int:
@@ -70,11 +69,11 @@ async def keep_syncing(
     next round)."""
     rounds = 0
     poll = rt.settings.poll_seconds
-    suffix = ""
+    woken = False
     while not stop.is_set():
         slot = slot_of(rt.clock.now().timestamp(), poll)
         if restarts is None or _follow(rt, restarts):
-            done = await _until_stopped(_one_round(rt, slot, suffix), stop)
+            done = await _until_stopped(_one_round(rt, slot, restart=woken), stop)
             if done is None:
                 break
             rounds += 1
@@ -83,7 +82,6 @@ async def keep_syncing(
         next_start = (slot_of(rt.clock.now().timestamp(), poll) + 1) * poll
         pause = rt.clock.sleep(next_start - rt.clock.now().timestamp())
         woken = await _until_woken(pause, stop, restarts)
-        suffix = f"-restart-{restarts.count}" if woken and restarts else ""
     return rounds
 
 
@@ -111,7 +109,6 @@ async def _until_woken(
     woken = await _until_stopped(_first(pause, restarts.wake.wait()), stop)
     if woken:
         restarts.wake.clear()
-        restarts.count += 1
     return bool(woken)
 
 
@@ -125,8 +122,10 @@ async def _first(pause: Awaitable[None], wake: Awaitable[bool]) -> bool:
     return woken in done
 
 
-async def _one_round(rt: ArchiveRuntime, slot: int, suffix: str = "") -> Round:
-    workflow_id = sync_workflow_id(rt.connection_id, f"slot-{slot}{suffix}")
+async def _one_round(rt: ArchiveRuntime, slot: int, *, restart: bool = False) -> Round:
+    """The slot's sync; a restart (settings saved) is a new sync named by its start time,
+    as the slot's has run already."""
+    workflow_id = None if restart else sync_workflow_id(rt.connection_id, f"slot-{slot}")
     try:
         summary = await sync_once(rt, workflow_id)
     except Exception as exc:  # one bad round must not end the worker: say so, go on
