@@ -11,10 +11,11 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from shared_helpers import catalog_url
 from zoombridge.archive.transcripts import joined_offset, parse_vtt
 from zoombridge.cli import app
 from zoombridge.db import open_catalog
-from zoombridge.db.models import MediaAsset, RecordingFileRow
+from zoombridge.db.models import MediaAsset, Meeting, RecordingFileRow
 
 runner = CliRunner()
 
@@ -128,3 +129,47 @@ def test_speakers_of_a_meeting_add_up_and_an_unknown_one_is_refused(
     code, out = run(archive_home, monkeypatch, "archive", "speakers", "no-such-uuid")
     assert code == 2
     assert "no-such-uuid" in out
+
+
+def test_reindex_follows_a_renamed_meeting(
+    archive_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The instance's own document comes from its catalog row: a topic Zoom changed (a sync
+    refreshes the row) is found after an ordinary, incremental reindex."""
+    catalog = open_catalog(catalog_url(archive_home))
+    try:
+        with catalog.session() as session, session.begin():
+            meeting = session.scalars(select(Meeting)).first()
+            assert meeting is not None
+            meeting.topic = "Quokkafest planning"
+    finally:
+        catalog.dispose()
+    code, out = run(archive_home, monkeypatch, "archive", "reindex", "--json")
+    assert code == 0, out
+    assert json.loads(out)["reindexed"] == 1
+    code, out = run(archive_home, monkeypatch, "search", "quokkafest", "--json")
+    assert [h["topic"] for h in json.loads(out)["hits"]] == ["Quokkafest planning"]
+
+
+def test_speaker_names_are_shown_as_written_never_as_markup(
+    archive_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    catalog = open_catalog(catalog_url(archive_home))
+    try:
+        with catalog.session() as session:
+            timeline = session.scalars(
+                select(RecordingFileRow).where(RecordingFileRow.file_type == "TIMELINE")
+            ).first()
+    finally:
+        catalog.dispose()
+    assert timeline is not None
+    path = archive_home / "archive" / timeline.storage_key
+    kept = path.read_bytes()
+    hostile = {"timeline": [{"ts": "00:00:01.000", "users": [{"username": "Eve [/b][red]"}]}]}
+    path.write_text(json.dumps(hostile))
+    try:
+        code, out = run(archive_home, monkeypatch, "archive", "speakers", timeline.meeting_uuid)
+    finally:
+        path.write_bytes(kept)
+    assert code == 0, out
+    assert "Eve [/b][red]" in out

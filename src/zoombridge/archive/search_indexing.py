@@ -93,10 +93,18 @@ def joined_timeline(joined: Sequence[JoinedRecording]) -> list[tuple[float, floa
 
 
 def index_digest(
-    files: Sequence[RecordingFileRow], timeline: list[tuple[float, float]] | None
+    meeting: Meeting, files: Sequence[RecordingFileRow], timeline: list[tuple[float, float]] | None
 ) -> str:
+    """What the index of an instance is built from: its text files, the joined timeline,
+    and the catalog fields of its own document (topic, host, start; the host is also the
+    SQLite filter token), which a sync refreshes when Zoom's change."""
     texts = sorted((row.file_id, row.sha256 or "") for row in _text_files(files))
-    basis = json.dumps([INDEX_VERSION, texts, timeline])
+    own = [
+        meeting.topic,
+        meeting.host_email,
+        meeting.start_time.isoformat() if meeting.start_time else None,
+    ]
+    basis = json.dumps([INDEX_VERSION, texts, timeline, own])
     return hashlib.sha256(basis.encode()).hexdigest()
 
 
@@ -108,7 +116,7 @@ async def index_instance(
 ) -> int:
     """(Re)index one instance unless its digest is unchanged; the documents written."""
     timeline = joined_timeline(joined)
-    digest = index_digest(files, timeline)
+    digest = index_digest(meeting, files, timeline)
     if meeting.search_digest == digest:
         return 0
     first = first_start(files)

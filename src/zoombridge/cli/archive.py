@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from sqlalchemy.engine import make_url
 
@@ -123,7 +124,7 @@ def speakers(
     for column in ("speaker", "talk time", "share", "turns"):
         table.add_column(column)
     for s in found:
-        table.add_row(s.speaker, f"{s.seconds:.0f} s", f"{s.share:.0%}", str(s.turns))
+        table.add_row(escape(s.speaker), f"{s.seconds:.0f} s", f"{s.share:.0%}", str(s.turns))
     Console().print(table)
 
 
