@@ -8,6 +8,7 @@ timing tells who has an account.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -38,7 +39,15 @@ __all__ = [
 MIN_PASSWORD, MAX_PASSWORD = 12, 1024  # the cap keeps a megabyte "password" from costing a hash
 _EMAIL = re.compile(r"^[^@\s<>\"',;]{1,64}@[^@\s<>\"',;]+\.[^@\s<>\"',;]{2,}$")
 _HASHER = PasswordHasher()
-_DUMMY_HASH = _HASHER.hash("zoombridge: not a password anyone has")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when there is no real hash, so a refusal costs what a check does;
+    made on first use (a hash costs ~0.1 s, every CLI command would pay it at import)."""
+    return _HASHER.hash("zoombridge: not a password anyone has")
+
+
 REFUSED = "wrong e-mail address or password"
 
 
@@ -155,7 +164,7 @@ def _verified(user: PortalUser | None, password: str) -> bool:
     if len(password) > MAX_PASSWORD:  # never that long: refused, at the usual cost
         stored, password = None, password[:MAX_PASSWORD]
     try:
-        return _HASHER.verify(stored or _DUMMY_HASH, password) and stored is not None
+        return _HASHER.verify(stored or _dummy_hash(), password) and stored is not None
     except (VerificationError, InvalidHashError):
         return False
 
