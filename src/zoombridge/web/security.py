@@ -37,12 +37,17 @@ HEADERS = {
 }
 
 
+_ENCODED = [(name.lower().encode(), value.encode()) for name, value in HEADERS.items()]
+_NO_STORE = (b"cache-control", b"no-store")
+_HSTS = (b"strict-transport-security", b"max-age=31536000")
+
+
 class SecurityHeaders:
     """Adds HEADERS to every response, `no-store` to all but /health, HSTS over HTTPS.
 
-    Plain ASGI: Starlette's `@app.middleware("http")` wraps each request in tasks and
-    streams, about 0.85 ms of CPU a request, which alone kept the webhook receiver from its
-    500 events/s (see bench/webhook_ingest.py)."""
+    Plain ASGI with the headers encoded once: Starlette's `@app.middleware("http")` wraps
+    each request in tasks and streams, about 0.85 ms of CPU a request, which alone kept the
+    webhook receiver from its 500 events/s (see bench/webhook_ingest.py)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -51,11 +56,11 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        extra = [(k.lower().encode(), v.encode()) for k, v in HEADERS.items()]
+        extra = list(_ENCODED)
         if scope.get("path") != "/health":  # pages and answers about people are never cached
-            extra.append((b"cache-control", b"no-store"))
+            extra.append(_NO_STORE)
         if scope.get("scheme") == "https":  # once reached over HTTPS, never over HTTP again
-            extra.append((b"strict-transport-security", b"max-age=31536000"))
+            extra.append(_HSTS)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
