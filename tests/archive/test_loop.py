@@ -94,6 +94,7 @@ async def test_a_loop_follows_its_connections_settings(make_bridge: MakeBridge) 
         loop = asyncio.create_task(keep_syncing(runtime, stop, rounds.append, restarts))
         await asyncio.sleep(0.3)  # the manual clock lets many slots pass meanwhile
         assert rounds == []
+        assert runtime.enabled is False  # its webhook events wait too (test_webhook_restart)
         current[0] = runtime.settings.model_copy(update={"users": ["ada@example.edu"]})
         restarts.wake.set()
         for _ in range(400):
@@ -103,4 +104,5 @@ async def test_a_loop_follows_its_connections_settings(make_bridge: MakeBridge) 
         stop.set()
         await asyncio.wait_for(loop, timeout=10)
     assert rounds
+    assert runtime.enabled is True
     assert runtime.settings.users == ["ada@example.edu"]

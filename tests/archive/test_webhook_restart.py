@@ -1,5 +1,6 @@
 """An event the receiver stored but nobody applied yet (the service stopped right after
-answering Zoom) is applied after a restart: the inbox is the promise, not the process."""
+answering Zoom, or the connection was switched off) is applied later: the inbox is the
+promise, not the process."""
 
 from __future__ import annotations
 
@@ -63,3 +64,27 @@ async def test_an_event_stored_before_a_restart_is_applied_after_it(
     for file_id, content in expected.items():
         assert rows[file_id].state == FileState.ARCHIVED, rows[file_id].last_error
         assert (archive / rows[file_id].storage_key).read_bytes() == content
+
+
+async def test_a_switched_off_connection_keeps_its_events_until_switched_on(
+    make_bridge: MakeBridge, world: World
+) -> None:
+    bridge = make_bridge()
+    instance = record_instance(world, late_transcript=False)
+    async with bridge.archive() as rt:
+        target = WebhookTarget(rt.connection_id, SECRET, rt.catalog, rt.clock)
+        app = Starlette(routes=webhook_routes({"default": target}, "default"))
+        sender = WebhookSender(
+            world, "http://zb.test/webhooks/zoom", SECRET, transport=httpx.ASGITransport(app=app)
+        )
+        recording_event(world, "recording.completed", instance)
+        await sender.deliver_due()
+        await sender.aclose()
+        applier = InboxApplier(rt)
+        rt.enabled = False  # as the sync loop sets it when the portal switches it off
+        assert await applier.apply_waiting() == 0
+        assert len(inbox.waiting(rt.catalog, rt.connection_id)) == 1
+        rt.enabled = True
+        assert await applier.apply_waiting() == 1
+        await applier.drain()
+        assert inbox.waiting(rt.catalog, rt.connection_id) == []

@@ -52,8 +52,11 @@ class InboxApplier:
                 task.cancel()
 
     async def apply_waiting(self) -> int:
-        """Apply the stored events in order; returns how many were settled."""
+        """Apply the stored events in order; returns how many were settled. None while the
+        connection is switched off: its events wait, stored."""
         settled = 0
+        if not self.rt.enabled:
+            return settled
         for item in inbox.waiting(self.rt.catalog, self.rt.connection_id):
             try:
                 outcome = await apply_recording_event(self.rt, item.event)

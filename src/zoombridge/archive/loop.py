@@ -45,7 +45,8 @@ class Round:
 @dataclass
 class Restarts:
     """`reload` gives the connection's current archive settings, or None while it is
-    switched off; setting `wake` (settings were saved) starts a round at once."""
+    switched off (then the runtime's `enabled` is False: its webhook events wait too);
+    setting `wake` (settings were saved) starts a round at once."""
 
     reload: Callable[[], ArchiveSettings | None]
     wake: asyncio.Event = field(default_factory=asyncio.Event)
@@ -92,6 +93,7 @@ def _follow(rt: ArchiveRuntime, restarts: Restarts) -> bool:
     except Exception:  # the catalog hiccuped: keep the settings in hand, sync anyway
         log.exception("could not reload the settings of %s; keeping the ones in use", rt.name)
         return True
+    rt.enabled = current is not None
     if current is None:
         log.info("%s is switched off; not syncing it", rt.name)
         return False

@@ -42,6 +42,9 @@ class ArchiveRuntime:
     settings: ArchiveSettings
     clock: Clock
     progress: Progress = field(default_factory=Progress)
+    # Switched off (from the portal) while the service runs: no sync rounds, and webhook
+    # events wait in the inbox until it is switched on again. Kept by the sync loop.
+    enabled: bool = True
     # Downloads at once in this process (the queue hands out more workflows than this).
     transfer_slots: asyncio.Semaphore = field(init=False)
 
