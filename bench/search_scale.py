@@ -2,35 +2,36 @@
 
 The corpus (bench/search_corpus.py) is indexed through zoombridge's own indexing path
 (index_meetings, in batches of instances, as reindex writes them); the build rate is cues per
-second, against a baseline of the same rows inserted into a bare FTS5 table with the same
-tokenizer in the same run (a sample of them: the rate of a bare table barely changes with
-its size). Then a mix of queries (rare, middling and everyday words, phrases, prefixes, a
-host filter, a date range, speaker names, topics, hostile input, no match) runs through
-`search()` as the CLI and portal call it; the figure is the p95 latency, target < 100 ms.
+second, against a baseline of the very same first batches inserted, between them, into a
+bare FTS5 table with the same tokenizer (the first 200,000 cues: the rate of a bare table
+barely changes with its size). The build has no target and is reported, not judged.
+Then a mix of queries (rare, middling and everyday words, phrases, prefixes, a host filter,
+a date range, speaker names, topics, hostile input, no match) runs through `search()` as the
+CLI and portal call it; the figure is the p95 latency, target < 100 ms.
 The baseline for queries is FTS5's own `ORDER BY rank` (bm25) over the same index, the
-query most FTS5 users write first.
+query most FTS5 users write first (without the host and date filters, which it cannot use).
 """
 
 from __future__ import annotations
 
 import statistics
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from rich.progress import Progress
 from sqlalchemy import insert, text
 
+from bench.archive_common import scratch
 from bench.search_corpus import Corpus, Generator
+from zoombridge.archive.catalog import ensure_connection
 from zoombridge.archive.search import search
-from zoombridge.archive.search_index import index_meetings
+from zoombridge.archive.search_index import MeetingDocuments, index_meetings
 from zoombridge.archive.search_query import fts5_expression, parse_query
 from zoombridge.db import Catalog
 from zoombridge.db.engine import open_catalog
-from zoombridge.db.models import Connection, Meeting
+from zoombridge.db.models import Meeting
 
 BATCH = 500  # instances per transaction
 BASELINE_CUES = 200_000
@@ -39,17 +40,18 @@ REPEATS = 5
 
 def run(corpus: Corpus | None = None) -> list[dict[str, Any]]:
     corpus = corpus or Corpus()
-    with tempfile.TemporaryDirectory(prefix="zb-search-bench-") as folder:
-        catalog = open_catalog(f"sqlite:///{Path(folder) / 'catalog.sqlite'}")
+    with scratch("search") as folder:
+        catalog = open_catalog(f"sqlite:///{folder / 'catalog.sqlite'}")
+        bare = open_catalog(f"sqlite:///{folder / 'bare.sqlite'}", migrate=False)
         try:
             generator = Generator(corpus)
-            build_s = _build(catalog, generator, corpus)
-            baseline_rate = _bare_fts5_rate(Path(folder) / "bare.sqlite", Generator(corpus))
+            build_s, baseline_rate = _build(catalog, bare, generator, corpus)
             queries = _queries(generator)
             ours = _latencies(queries, lambda q, kw: search(catalog, q, **kw))
             plain = _latencies(queries, lambda q, kw: _bm25_top(catalog, q))
         finally:
             catalog.dispose()
+            bare.dispose()
     rate = corpus.cues / build_s
     p95, plain_p95 = _p95(ours), _p95(plain)
     slowest = max(ours, key=lambda q: _p95({q: ours[q]}))
@@ -62,7 +64,7 @@ def run(corpus: Corpus | None = None) -> list[dict[str, Any]]:
             "target": 100.0,
             "lower_is_better": True,
             "baseline": plain_p95 * 1000,
-            "baseline_kind": "FTS5 ORDER BY rank (bm25) LIMIT 20",
+            "baseline_kind": "FTS5 ORDER BY rank (bm25) LIMIT 20, no host or date filter",
             "extra": (
                 f"{len(queries)} queries x {REPEATS}; median {_median(ours) * 1000:.1f} ms; "
                 f"slowest {slowest!r} p95 {_p95({slowest: ours[slowest]}) * 1000:.1f} ms"
@@ -74,62 +76,59 @@ def run(corpus: Corpus | None = None) -> list[dict[str, Any]]:
             "unit": "cues/s",
             "target": 0,
             "baseline": baseline_rate,
-            "baseline_kind": "bare FTS5 table insert",
+            "baseline_kind": f"the first {BASELINE_CUES:,} cues into a bare FTS5 table",
             "extra": f"{build_s:.0f} s in all",
         },
     ]
 
 
-def _build(catalog: Catalog, generator: Generator, corpus: Corpus) -> float:
+def _build(
+    catalog: Catalog, bare: Catalog, generator: Generator, corpus: Corpus
+) -> tuple[float, float]:
+    """Seconds zoombridge spent indexing the corpus, and the rate at which the same first
+    BASELINE_CUES cues went into a bare FTS5 table of the same tokenizer."""
     with catalog.engine.begin() as connection:
-        stamp = generator.start(0)
-        row = {"name": "bench", "account_id": "bench", "created_at": stamp, "settings_json": {}}
-        connection_id = connection.execute(insert(Connection).returning(Connection.id), row)
-        connection_id = connection_id.scalar_one()
+        connection_id = ensure_connection(catalog, "bench", "bench", generator.start(0))
         for first in range(0, corpus.meetings, 10_000):
             last = min(first + 10_000, corpus.meetings)
             rows = [generator.meeting_row(connection_id, n) for n in range(first, last)]
             connection.execute(insert(Meeting), rows)
-    spent = 0.0
+    with bare.engine.begin() as connection:
+        connection.exec_driver_sql(BARE_TABLE)
+    spent = bare_spent = 0.0
+    bare_done = 0
     with Progress(transient=True) as progress:
         task = progress.add_task("indexing the search corpus", total=corpus.meetings)
         for batch in generator.batches(connection_id, BATCH):
             began = time.perf_counter()
             index_meetings(catalog, batch)
             spent += time.perf_counter() - began  # generating the text is not indexing
+            if bare_done < BASELINE_CUES:
+                bare_spent, bare_done = _bare_insert(bare, batch, bare_spent, bare_done)
             progress.advance(task, len(batch))
-    return spent
+    return spent, bare_done / bare_spent
 
 
-def _bare_fts5_rate(path: Path, generator: Generator) -> float:
-    """Cues per second into an FTS5 table of the same tokenizer, with nothing else."""
-    catalog = open_catalog(f"sqlite:///{path}", migrate=False)
-    try:
-        with catalog.engine.begin() as connection:
-            connection.exec_driver_sql(
-                "CREATE VIRTUAL TABLE bare USING fts5(scope, speaker, body,"
-                " tokenize='porter unicode61 remove_diacritics 2', prefix='2 3 4')"
-            )
-        spent, done = 0.0, 0
-        for batch in generator.batches(1, BATCH):
-            rows = [
-                {"scope": "zbh1", "speaker": d.speaker, "body": d.text}
-                for item in batch
-                for d in item.documents
-            ]
-            began = time.perf_counter()
-            with catalog.engine.begin() as connection:
-                connection.execute(
-                    text("INSERT INTO bare(scope, speaker, body) VALUES (:scope, :speaker, :body)"),
-                    rows,
-                )
-            spent += time.perf_counter() - began
-            done += len(rows)
-            if done >= BASELINE_CUES:
-                return done / spent
-        return done / spent
-    finally:
-        catalog.dispose()
+BARE_TABLE = (
+    "CREATE VIRTUAL TABLE bare USING fts5(scope, speaker, body,"
+    " tokenize='porter unicode61 remove_diacritics 2', prefix='2 3 4')"
+)
+
+
+def _bare_insert(
+    bare: Catalog, batch: list[MeetingDocuments], spent: float, done: int
+) -> tuple[float, int]:
+    rows = [
+        {"scope": "zbh1", "speaker": d.speaker, "body": d.text}
+        for item in batch
+        for d in item.documents
+    ]
+    began = time.perf_counter()
+    with bare.engine.begin() as connection:
+        connection.execute(
+            text("INSERT INTO bare(scope, speaker, body) VALUES (:scope, :speaker, :body)"), rows
+        )
+    return spent + time.perf_counter() - began, done + len(rows)
 
 
 Query = tuple[str, dict[str, Any]]
