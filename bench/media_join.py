@@ -12,18 +12,19 @@ keep that fixed part from dominating as it would not in use.
 
 from __future__ import annotations
 
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import av
 
+from bench.archive_common import scratch
 from zoombridge.archive.media_join import join_segments
 from zoombridge.emulator.media import MediaSpec, render_media
 
 SEGMENTS = 3
+T = TypeVar("T")
 
 
 def plain_remux(inputs: list[Path], output: Path) -> None:
@@ -54,11 +55,12 @@ def plain_remux(inputs: list[Path], output: Path) -> None:
                 offsets = ends
 
 
-def _timed(action: Callable[[Path], object], output: Path, runs: list[float]) -> None:
+def _timed(action: Callable[[Path], T], output: Path, runs: list[float]) -> T:
     output.unlink(missing_ok=True)  # neither side pays for freeing the previous output
     began = time.perf_counter()
-    action(output)
+    result = action(output)
     runs.append(time.perf_counter() - began)
+    return result
 
 
 def run(
@@ -68,8 +70,7 @@ def run(
     repeats: int = 7,
 ) -> list[dict[str, Any]]:
     width, height = size
-    with tempfile.TemporaryDirectory(prefix="zb-media-bench-") as folder:
-        directory = Path(folder)
+    with scratch("media") as directory:
         inputs = []
         for seed in range(SEGMENTS):
             spec = MediaSpec("video", seconds_per_segment, seed, width, height, fps, 48000)
@@ -81,8 +82,7 @@ def run(
         remux_runs: list[float] = []
         for _ in range(repeats):
             _timed(lambda path: plain_remux(inputs, path), remuxed, remux_runs)
-            _timed(lambda path: join_segments(inputs, path), joined, join_runs)
-        result = join_segments(inputs, joined)
+            result = _timed(lambda path: join_segments(inputs, path), joined, join_runs)
         with av.open(str(remuxed)) as baseline_output:
             baseline_s = baseline_output.duration / 1_000_000
     expected_s = SEGMENTS * seconds_per_segment
