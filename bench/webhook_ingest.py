@@ -32,7 +32,6 @@ import gc
 import json
 import os
 import random
-import secrets
 import statistics
 import sys
 import time
@@ -60,6 +59,7 @@ from zoombridge.db.models import WebhookEvent as InboxRow
 from zoombridge.emulator import build_world
 from zoombridge.emulator.events import recording_event
 from zoombridge.emulator.scenarios import record_instance
+from zoombridge.testing import fresh_postgres_database
 from zoombridge.web.service import service_app
 from zoombridge.web.webhooks import WebhookTarget
 from zoombridge.zoom.webhooks import sign
@@ -73,7 +73,6 @@ CAPACITY_EVENTS = 5000
 TEMPLATES = 100  # distinct emulator recordings; every event gets its own uuid and event_ts
 TARGET_RATE = 500.0
 TARGET_P99_MS = 100.0
-POSTGRES_SERVER = "postgresql://postgres@127.0.0.1:5432"
 
 Row = dict[str, Any]
 
@@ -298,18 +297,12 @@ async def _ingest(catalog: Catalog, rate: float, count: int, warmup: int) -> Out
 @contextlib.contextmanager
 def _postgres() -> Iterator[str | None]:
     """A fresh database on the local server, dropped afterwards; None when none answers."""
-    name = f"zb_bench_{secrets.token_hex(4)}"
-    try:
-        admin = psycopg.connect(f"{POSTGRES_SERVER}/postgres", autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError:
-        yield None
-        return
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
+    with contextlib.ExitStack() as stack:
         try:
-            yield f"{POSTGRES_SERVER}/{name}"
-        finally:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            url: str | None = stack.enter_context(fresh_postgres_database("zb_bench"))
+        except psycopg.OperationalError:
+            url = None
+        yield url
 
 
 @contextlib.contextmanager

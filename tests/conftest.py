@@ -7,28 +7,23 @@ never pass silently.
 
 from __future__ import annotations
 
+import contextlib
 import os
-import secrets
 from collections.abc import Iterator
 
 import psycopg
 import pytest
 
-POSTGRES_SERVER = "postgresql://postgres@127.0.0.1:5432"
+from zoombridge.testing import fresh_postgres_database
 
 
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
-    name = f"zb_test_{secrets.token_hex(4)}"
-    try:
-        admin = psycopg.connect(f"{POSTGRES_SERVER}/postgres", autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL is required in CI and is not reachable: {exc}")
-        pytest.skip(f"no PostgreSQL on 127.0.0.1:5432 ({exc})")
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
+    with contextlib.ExitStack() as stack:
         try:
-            yield f"{POSTGRES_SERVER}/{name}"
-        finally:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            url = stack.enter_context(fresh_postgres_database())
+        except psycopg.OperationalError as exc:
+            if os.environ.get("CI") == "true":
+                pytest.fail(f"PostgreSQL is required in CI and is not reachable: {exc}")
+            pytest.skip(f"no PostgreSQL on 127.0.0.1:5432 ({exc})")
+        yield url

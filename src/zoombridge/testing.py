@@ -18,8 +18,11 @@ loopback socket, for code that must cross TCP (a forward proxy, a subprocess, th
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import contextlib
+import secrets
+from collections.abc import AsyncIterator, Iterator
 
+import psycopg
 import pytest
 from starlette.types import ASGIApp
 
@@ -38,6 +41,23 @@ from zoombridge.zoom import ZoomClient
 __all__ = ["make_zoom_client", "serve_asgi", "serve_in_thread"]
 
 EMULATOR_START = DEMO_EPOCH
+
+
+POSTGRES_SERVER = "postgresql://postgres@127.0.0.1:5432"
+
+
+@contextlib.contextmanager
+def fresh_postgres_database(prefix: str = "zb_test") -> Iterator[str]:
+    """A new database on the local PostgreSQL server, dropped (connections and all) after;
+    psycopg.OperationalError when no server answers (callers decide: skip, fail, or go on)."""
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    admin = psycopg.connect(f"{POSTGRES_SERVER}/postgres", autocommit=True, connect_timeout=3)
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield f"{POSTGRES_SERVER}/{name}"
+        finally:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def make_zoom_client(world: World, transport: EmulatorTransport, **kw: object) -> ZoomClient:
