@@ -312,3 +312,30 @@ async def test_a_file_zoom_added_after_archiving_is_fetched_before_deletion(
     assert late_uuid in removed_in_zoom(world)
     rows = {row.file_id: row for row in catalog_files(bridge)[late_uuid]}
     assert rows[extra.id or ""].state == FileState.ARCHIVED
+
+
+async def test_audio_or_video_not_probed_or_flagged_keeps_its_instance_in_zoom(
+    make_bridge: MakeBridge, clock: ManualClock
+) -> None:
+    """Probing is part of "verified" for media: an archived MP4 or M4A nobody has probed
+    yet, or whose probe found a problem, makes its instance ineligible, bytes intact or not."""
+    bridge = make_bridge()
+    await syncs(bridge, clock)
+    catalog = bridge.catalog()
+    connection_id = bridge.connection_id(catalog)
+    with catalog.session() as session:
+        media = session.scalars(
+            select(RecordingFileRow).where(RecordingFileRow.file_extension.in_(["MP4", "M4A"]))
+        ).first()
+    assert media is not None
+    later = clock.now() + timedelta(days=1)
+    assert media.meeting_uuid in eligible_instances(catalog, connection_id, later)
+    for change in ({"probed_at": None}, {"media_problem": "does not decode"}):
+        with catalog.session() as session, session.begin():
+            session.execute(
+                update(RecordingFileRow)
+                .where(RecordingFileRow.file_id == media.file_id)
+                .values({"probed_at": media.probed_at, "media_problem": None} | change)
+            )
+        assert media.meeting_uuid not in eligible_instances(catalog, connection_id, later), change
+    catalog.dispose()
