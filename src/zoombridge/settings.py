@@ -10,6 +10,10 @@
     ZOOMBRIDGE_ZOOM__WEBHOOK_SECRET=...    the app's webhook secret token (never logged)
     ZOOMBRIDGE_ZOOM__TIMEOUT_SECONDS=30    bound on every phase of every request
 
+    ZOOMBRIDGE_ZOOM_APP__CLIENT_ID=...     a General (user-managed) app for "Connect with Zoom"
+    ZOOMBRIDGE_ZOOM_APP__CLIENT_SECRET=... ... its client secret (never logged); register
+                                           ZOOMBRIDGE_PUBLIC_URL + /oauth/zoom/callback in it
+
     ZOOMBRIDGE_HOME=./zoombridge-data      where the embedded database and default archive live
     ZOOMBRIDGE_DATABASE_URL=postgresql://...   default: SQLite in ZOOMBRIDGE_HOME
     ZOOMBRIDGE_STORAGE_URL=file:///path | s3://bucket/prefix   default: ZOOMBRIDGE_HOME/archive
@@ -29,6 +33,26 @@
     ZOOMBRIDGE_SECRET_KEY=...              key for secrets at rest (default: a key file in HOME)
     ZOOMBRIDGE_DBOS_LOG_LEVEL=WARNING      how much DBOS, the durable-workflow engine, logs
 
+    ZOOMBRIDGE_PRIVACY__FORMAT=zoombridge  pseudonym format: zoombridge (keyed) | psoxy (compatible)
+    ZOOMBRIDGE_PRIVACY__SALT=...           secret salt of every pseudonym (never logged)
+    ZOOMBRIDGE_PRIVACY__SALT_FILE=/run/secrets/salt   ... or read from this file
+    ZOOMBRIDGE_PRIVACY__ENCRYPTION_KEY=... key of reversible pseudonyms (never logged)
+    ZOOMBRIDGE_PRIVACY__ENCRYPTION_KEY_FILE=...       ... or read from this file
+    ZOOMBRIDGE_PRIVACY__RETIRED_KEYS_FILE=...  earlier keys, one per line (their tokens decrypt)
+    ZOOMBRIDGE_METRICS_TOKEN=...           bearer token Prometheus scrapes /metrics with (never
+                                           logged; unset: a Manager's API token is needed)
+
+    ZOOMBRIDGE_PUBLIC_URL=https://zoom-archive.example.edu   the portal as people reach it
+                                           (links in e-mails; needed when mail is set up)
+    ZOOMBRIDGE_MAIL__HOST=smtp.example.edu SMTP server for invitations and password resets
+                                           (unset: no mail; links are shown to the admin)
+    ZOOMBRIDGE_MAIL__PORT=587              default: 25 | 587 (starttls) | 465 (tls)
+    ZOOMBRIDGE_MAIL__SECURITY=starttls     none | starttls | tls
+    ZOOMBRIDGE_MAIL__SENDER=zoombridge@example.edu   the From address
+    ZOOMBRIDGE_MAIL__USERNAME=...          SMTP login, if the server asks for one
+    ZOOMBRIDGE_MAIL__PASSWORD=...          ... its password (never logged)
+    ZOOMBRIDGE_MAIL__TIMEOUT=10            seconds for each step of talking to the server
+
 `load_settings()` turns validation failures into one ConfigurationError that names each
 variable and what is wrong with it.
 """
@@ -45,15 +69,25 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from zoombridge.errors import ConfigurationError
 
-__all__ = ["ArchiveSettings", "Settings", "ZoomSettings", "load_settings"]
+__all__ = [
+    "ArchiveSettings",
+    "MailSettings",
+    "PrivacySettings",
+    "Settings",
+    "ZoomAppSettings",
+    "ZoomSettings",
+    "load_settings",
+]
 
 ENV_PREFIX = "ZOOMBRIDGE_"
+MIN_METRICS_TOKEN = 16
 
 
 class ZoomSettings(BaseModel):
@@ -84,6 +118,17 @@ class ZoomSettings(BaseModel):
             "CLIENT_SECRET": self.client_secret.get_secret_value(),
         }
         return [f"{ENV_PREFIX}ZOOM__{name}" for name, value in fields.items() if not value]
+
+
+class ZoomAppSettings(BaseModel):
+    """The installation's General (user-managed) app for the portal's "Connect with Zoom":
+    when set, an admin connects an account without typing the app's credentials."""
+
+    client_id: str = ""
+    client_secret: SecretStr = SecretStr("")
+
+    def configured(self) -> bool:
+        return bool(self.client_id and self.client_secret.get_secret_value())
 
 
 DEFAULT_KEY_TEMPLATE = "{host_email}/{year}/{month}/{start} {topic} [{uuid}]"
@@ -126,6 +171,58 @@ class ArchiveSettings(BaseModel):
         return [email.lower() for email in value]
 
 
+_SMTP_PORTS = {"none": 25, "starttls": 587, "tls": 465}
+
+
+class MailSettings(BaseModel):
+    """The SMTP server that sends invitations and password resets; without a host, none is
+    sent and the admin is shown each link once instead."""
+
+    host: str = ""
+    port: int = Field(default=0, ge=0, le=65535)  # 0: the usual port of `security`
+    sender: str = Field(default="", validate_default=True)
+    username: str = ""
+    password: SecretStr = SecretStr("")
+    security: Literal["none", "starttls", "tls"] = "starttls"
+    timeout: float = Field(default=10.0, gt=0, le=120)
+
+    @field_validator("host", "sender", "username")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        if any(ch.isspace() for ch in value.strip()):
+            raise ValueError("must not contain spaces or line breaks")
+        return value.strip()
+
+    @field_validator("sender")
+    @classmethod
+    def _sender_is_an_address(cls, value: str, info: ValidationInfo) -> str:
+        if info.data.get("host") and not value:
+            raise ValueError("the From address is needed when ZOOMBRIDGE_MAIL__HOST is set")
+        if value and (value.count("@") != 1 or any(c in value for c in '<>,;"')):
+            raise ValueError(f"{value!r} is not an e-mail address like zoombridge@example.edu")
+        return value
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.host)
+
+    @property
+    def effective_port(self) -> int:
+        return self.port or _SMTP_PORTS[self.security]
+
+
+class PrivacySettings(BaseModel):
+    """Secrets of the privacy tools (proxy, bulk sanitizer): never in rules files, never logged.
+    `zoombridge.privacy.keys` reads the files and checks strength."""
+
+    format: Literal["zoombridge", "psoxy"] = "zoombridge"
+    salt: SecretStr = SecretStr("")
+    salt_file: Path | None = None
+    encryption_key: SecretStr = SecretStr("")
+    encryption_key_file: Path | None = None
+    retired_keys_file: Path | None = None
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX,
@@ -135,18 +232,47 @@ class Settings(BaseSettings):
     )
 
     zoom: ZoomSettings = ZoomSettings()
+    zoom_app: ZoomAppSettings = ZoomAppSettings()
     archive: ArchiveSettings = ArchiveSettings()
+    privacy: PrivacySettings = PrivacySettings()
     home: Path = Path("zoombridge-data")
     database_url: str | None = None
     storage_url: str | None = None
     secret_key: SecretStr | None = None
     worker_id: str = ""  # empty: the host name (on SQLite the one process is always "local")
     dbos_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "WARNING"
+    metrics_token: SecretStr | None = None  # lets a scraper read /metrics, and nothing else
+    mail: MailSettings = MailSettings()
+    public_url: AnyHttpUrl | None = Field(default=None, validate_default=True)
 
     @field_validator("dbos_log_level", mode="before")
     @classmethod
     def _level_in_capitals(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _metrics_token_hard_to_guess(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None  # set but empty: no token, as if unset
+        if len(value.get_secret_value()) < MIN_METRICS_TOKEN:
+            raise ValueError(
+                f"use at least {MIN_METRICS_TOKEN} characters, e.g. from: openssl rand -hex 32"
+            )
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _needed_for_mailed_links(
+        cls, value: AnyHttpUrl | None, info: ValidationInfo
+    ) -> AnyHttpUrl | None:
+        mail = info.data.get("mail")
+        if value is None and isinstance(mail, MailSettings) and mail.configured:
+            raise ValueError(
+                "the portal's address (like https://zoom.example.edu) is needed when "
+                "ZOOMBRIDGE_MAIL__HOST is set: e-mailed links point there"
+            )
+        return value
 
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.home.resolve() / 'zoombridge.sqlite'}"

@@ -10,6 +10,7 @@ from zoombridge.cli import (
     demo,
     emulator,
     emulator_check,
+    privacy,
     search,
     serve,
     sync,
@@ -35,6 +36,7 @@ app.command("emulator-check")(emulator_check.run)
 app.add_typer(archive.archive, name="archive")
 app.add_typer(connections.connection_app, name="connection")
 app.add_typer(users.user_app, name="user")
+app.add_typer(privacy.privacy_app, name="privacy")
 app.command("worker", help=worker.HELP)(worker.run_worker)
 
 

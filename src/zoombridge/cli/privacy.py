@@ -1,0 +1,151 @@
+"""`zoombridge privacy`: pseudonymize and redact Zoom data files for analytics.
+
+zoombridge privacy sanitize INPUT OUTPUT --rules FILE [--format csv|ndjson] [--json]
+zoombridge privacy fingerprint [--json]
+
+Keys come from settings (ZOOMBRIDGE_PRIVACY__SALT, ..._ENCRYPTION_KEY, ..._FORMAT, or the
+*_FILE variants), never from the rules file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
+
+from zoombridge.cli.common import JsonOption, configuration_errors_exit, err
+from zoombridge.errors import InvalidInput
+from zoombridge.privacy import Pseudonymizer, pseudonymizer_from_settings
+from zoombridge.privacy.bulk import BulkResult, sanitize_file
+from zoombridge.privacy.bulk_rules import load_bulk_rules
+from zoombridge.privacy.errors import BadRecords
+from zoombridge.settings import load_settings
+
+__all__ = ["privacy_app"]
+
+privacy_app = typer.Typer(
+    help="Pseudonymize and redact Zoom data for analytics.", no_args_is_help=True
+)
+
+RulesOption = Annotated[
+    Path, typer.Option("--rules", help="Bulk rules (YAML): columns to pseudonymize, redact...")
+]
+FormatOption = Annotated[
+    str | None,
+    typer.Option("--format", help="csv | ndjson (default: from the input's name)."),
+]
+SkipOption = Annotated[
+    bool,
+    typer.Option("--skip-bad-rows", help="Leave malformed rows out (reported) instead of failing."),
+]
+
+
+@privacy_app.command("sanitize")
+def sanitize(
+    input_path: Annotated[Path, typer.Argument(metavar="INPUT", help="CSV or NDJSON, maybe .gz")],
+    output_path: Annotated[Path, typer.Argument(metavar="OUTPUT", help="Written only on success")],
+    rules: RulesOption,
+    file_format: FormatOption = None,
+    skip_bad_rows: SkipOption = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Pseudonymize a CSV or NDJSON file, streaming; nothing is written if a row is bad."""
+    kind = _kind(file_format)
+    with configuration_errors_exit():
+        pseudonymizer = pseudonymizer_from_settings(load_settings().privacy)
+    try:
+        bulk_rules = load_bulk_rules(rules)
+        size = input_path.stat().st_size if input_path.exists() else 0
+        with _bar(size) as advance:
+            result = sanitize_file(
+                input_path,
+                output_path,
+                bulk_rules,
+                pseudonymizer,
+                kind=kind,
+                skip_bad=skip_bad_rows,
+                progress=advance,
+            )
+    except BadRecords as exc:
+        _refuse(exc, as_json, [{"line": line, "problem": why} for line, why in exc.problems])
+    except InvalidInput as exc:
+        _refuse(exc, as_json, [])
+    _report(result, pseudonymizer, as_json)
+
+
+@privacy_app.command("fingerprint")
+def fingerprint(as_json: JsonOption = False) -> None:
+    """Print the salt fingerprint: equal fingerprints mean pseudonyms that join."""
+    with configuration_errors_exit():
+        pseudonymizer = pseudonymizer_from_settings(load_settings().privacy)
+    if as_json:
+        typer.echo(
+            json.dumps({"format": pseudonymizer.name, "fingerprint": pseudonymizer.fingerprint()})
+        )
+    else:
+        typer.echo(f"{pseudonymizer.name} {pseudonymizer.fingerprint()}")
+
+
+def _kind(value: str | None) -> Literal["csv", "ndjson"] | None:
+    if value is None:
+        return None
+    if value not in ("csv", "ndjson"):
+        err.print(f"[red]refused:[/red] --format must be csv or ndjson, not {value!r}")
+        raise typer.Exit(2)
+    return "csv" if value == "csv" else "ndjson"
+
+
+@contextlib.contextmanager
+def _bar(size: int) -> Iterator[Callable[[int], None]]:
+    """A bar over the input's bytes on stderr when it is a terminal; silent otherwise."""
+    bar = Progress(
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        console=err,
+        disable=not sys.stderr.isatty(),
+        transient=True,
+    )
+    task = bar.add_task("sanitize", total=size or None)
+    with bar:
+        yield lambda amount: bar.advance(task, amount)
+
+
+def _refuse(exc: InvalidInput, as_json: bool, rows: list[dict[str, object]]) -> None:
+    if as_json:
+        typer.echo(json.dumps({"ok": False, "error": str(exc), "bad_rows": rows}))
+    else:
+        err.print(f"[red]refused:[/red] {exc}", highlight=False, markup=False)
+        err.print("Nothing was written.")
+    raise typer.Exit(1)
+
+
+def _report(result: BulkResult, pseudonymizer: Pseudonymizer, as_json: bool) -> None:
+    summary = {
+        "ok": True,
+        "input": result.source,
+        "output": result.output,
+        "kind": result.kind,
+        "rows_read": result.rows_read,
+        "rows_written": result.rows_written,
+        "bad_rows": [{"line": line, "problem": why} for line, why in result.problems],
+        "bad_row_count": result.bad_rows,
+        "pseudonym_format": pseudonymizer.name,
+        "salt_fingerprint": pseudonymizer.fingerprint(),
+    }
+    if as_json:
+        typer.echo(json.dumps(summary))
+        return
+    Console().print(
+        f"Wrote {result.rows_written} of {result.rows_read} rows to {result.output} "
+        f"({pseudonymizer.name} pseudonyms, salt {pseudonymizer.fingerprint()})."
+    )
+    for line, why in result.problems:
+        err.print(f"skipped line {line}: {why}", highlight=False, markup=False)
