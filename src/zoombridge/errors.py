@@ -7,7 +7,8 @@
     │   ├── RateLimited             429 per-second limit (retry_after says how long)
     │   ├── DailyLimitReached       a daily quota is spent; paused until `resume_at` (00:00 UTC)
     │   │   └── HostDailyLimitReached   one host's 100 create/update calls for the day
-    │   └── StorageError            the archive's storage failed to read or write (full, down)
+    │   ├── StorageError            the archive's storage failed to read or write (full, down)
+    │   └── MailNotSent             the SMTP server could not be reached or refused a message
     ├── FatalError                  a person has to change something before this can work
     │   ├── ConfigurationError      settings are missing or malformed
     │   ├── AuthenticationError     Zoom refused the credentials or the token
@@ -18,7 +19,8 @@
     │   ├── PaginationError         Zoom's paging broke its own rules (a token loop)
     │   ├── SignInRefused           wrong e-mail or password, or too many tries (`retry_at`)
     │   └── InvalidInput            input from outside (a webhook, a file) is malformed
-    │       └── WebhookRejected     signature, timestamp, size or shape is wrong
+    │       ├── WebhookRejected     signature, timestamp, size or shape is wrong
+    │       └── LinkUnusable        a password link is unknown, expired, used or replaced
     └── SkippableError              this item cannot be done; carry on with the others
         ├── ZoomNotFound            Zoom says the user, meeting or recording does not exist
         ├── NotMediaError           a download returned an error page instead of the file
@@ -40,6 +42,8 @@ __all__ = [
     "FatalError",
     "HostDailyLimitReached",
     "InvalidInput",
+    "LinkUnusable",
+    "MailNotSent",
     "MissingScopes",
     "NotMediaError",
     "PageTokenExpired",
@@ -153,6 +157,10 @@ class StorageError(RetriableError):
     """The archive's storage failed (unreachable, full, refused); nothing was marked archived."""
 
 
+class MailNotSent(RetriableError):
+    """The SMTP server was unreachable, timed out or refused the message; says which."""
+
+
 class ConfigurationError(FatalError):
     """Settings are missing or malformed; the message names the setting."""
 
@@ -199,11 +207,21 @@ class InvalidInput(FatalError):
 
 
 class WebhookRejected(InvalidInput):
-    """A webhook request failed verification; `status` is the HTTP status to answer with."""
+    """A webhook request failed verification; `status` is the HTTP status to answer with,
+    `reason` a short fixed word for counting refusals (bad_signature, stale, malformed...)."""
 
-    def __init__(self, message: str, *, status: int = 401) -> None:
+    def __init__(self, message: str, *, status: int = 401, reason: str = "rejected") -> None:
         super().__init__(message)
         self.status = status
+        self.reason = reason
+
+
+class LinkUnusable(InvalidInput):
+    """A password link cannot be used; `known` is False when no such link was ever made."""
+
+    def __init__(self, message: str, *, known: bool) -> None:
+        super().__init__(message)
+        self.known = known
 
 
 class ZoomNotFound(SkippableError, ZoomError):

@@ -11,6 +11,7 @@ many people may share an address (a campus NAT).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from sqlalchemy import case, delete, literal
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from zoombridge.db.models import SignInAttempts
 
-__all__ = ["LIMITS", "WINDOW", "clear", "count_attempt"]
+__all__ = ["LIMITS", "WINDOW", "clear", "count_attempt", "count_keys"]
 
 WINDOW = timedelta(minutes=15)
 LIMITS = {"pair": 5, "email": 20, "client": 50}
@@ -31,10 +32,18 @@ def _keys(email: str, client: str) -> dict[str, str]:
 
 def count_attempt(session: Session, email: str, client: str, now: datetime) -> datetime | None:
     """Count one attempt; when any count is over its limit, the time it may be tried again."""
+    return count_keys(
+        session, {key: LIMITS[kind] for kind, key in _keys(email, client).items()}, now
+    )
+
+
+def count_keys(session: Session, limits: Mapping[str, int], now: datetime) -> datetime | None:
+    """Count one attempt under each key (other throttles than sign-in's, with their own key
+    prefixes); when any count is over its limit, the time it may be tried again."""
     until: list[datetime] = []
-    for kind, key in _keys(email, client).items():
+    for key, limit in limits.items():
         count, first = _counted(session, key, now)
-        if count > LIMITS[kind]:
+        if count > limit:
             until.append(first + WINDOW)
     return max(until, default=None)
 

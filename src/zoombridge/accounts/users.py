@@ -153,6 +153,7 @@ def authenticate(
         if not _verified(user, password) or user is None or user.disabled:
             raise SignInRefused(REFUSED)
         throttle.clear(session, address, client)
+        user.last_sign_in_at = now
         if user.password_hash and _HASHER.check_needs_rehash(user.password_hash):
             user.password_hash = _HASHER.hash(password)
         return _view(user)

@@ -4,12 +4,16 @@ zoombridge user add EMAIL --role admin [--name "Ada Lovelace"]   (password promp
     hidden; or from $ZOOMBRIDGE_USER_PASSWORD; or `--password -` for stdin)
 zoombridge user list [--json]
 zoombridge user password EMAIL
+zoombridge user invite EMAIL [--role R] [--json]   (a link by e-mail; printed without mail)
+zoombridge user reset EMAIL [--json]
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import Annotated, Any, TypeVar
 
@@ -18,6 +22,7 @@ from rich.console import Console
 from rich.table import Table
 
 from zoombridge.accounts import Role
+from zoombridge.accounts.invitations import Delivery, Outbox, invite, send_reset
 from zoombridge.accounts.users import (
     UserView,
     create_user,
@@ -27,9 +32,10 @@ from zoombridge.accounts.users import (
     update_user,
 )
 from zoombridge.app import ZoomBridge
-from zoombridge.cli.common import JsonOption, with_catalog
+from zoombridge.cli.common import JsonOption, err, with_catalog
 from zoombridge.db import Catalog
-from zoombridge.errors import InvalidInput
+from zoombridge.errors import InvalidInput, MailNotSent
+from zoombridge.mail import Mailer
 
 __all__ = ["user_app"]
 
@@ -127,6 +133,67 @@ def enable(email: str) -> None:
         lambda _, catalog: update_user(catalog, _existing(catalog, email).id, disabled=False)
     )
     Console().print(f"{email} is enabled.")
+
+
+@user_app.command("invite")
+def invite_user(
+    email: str,
+    role: Annotated[str, typer.Option(help="viewer | contributor | manager | admin")] = "viewer",
+    as_json: JsonOption = False,
+) -> None:
+    """Invite someone: a link to choose their password (valid 7 days) goes out by e-mail, or
+    is printed when no mail server is set up (ZOOMBRIDGE_MAIL__HOST)."""
+
+    def work(bridge: ZoomBridge, catalog: Catalog) -> Delivery:
+        chosen = Role.parse(role)
+        return asyncio.run(invite(_outbox(bridge, catalog), email, chosen))
+
+    _report(_sending(work), as_json)
+
+
+@user_app.command("reset")
+def reset_password(email: str, as_json: JsonOption = False) -> None:
+    """Send a user a link to choose a new password (valid 1 hour), or print it when no mail
+    server is set up. Their password stays until the link is used."""
+
+    def work(bridge: ZoomBridge, catalog: Catalog) -> Delivery:
+        user = _existing(catalog, email)
+        return asyncio.run(send_reset(_outbox(bridge, catalog), user.id))
+
+    _report(_sending(work), as_json)
+
+
+def _outbox(bridge: ZoomBridge, catalog: Catalog) -> Outbox:
+    public = bridge.settings.public_url
+    mailer = Mailer(bridge.settings.mail, bridge.clock)
+    return Outbox(catalog, mailer, bridge.clock, str(public) if public is not None else None)
+
+
+def _sending(work: Callable[[ZoomBridge, Catalog], Delivery]) -> Delivery:
+    """A mail server that fails ends the command with code 3 (try again later)."""
+    try:
+        return with_catalog(work)
+    except MailNotSent as exc:
+        err.print(f"[red]mail not sent:[/red] {exc}")
+        raise typer.Exit(3) from None
+
+
+def _report(delivery: Delivery, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(delivery.as_dict()))
+        return
+    what = "invitation" if delivery.purpose == "invite" else "password-reset link"
+    until = f"{delivery.expires_at:%Y-%m-%d %H:%M} UTC"
+    if delivery.mailed:
+        sent = f"The {what} was e-mailed to {delivery.email}; it works until {until}."
+        Console().print(sent, markup=False, highlight=False)
+        return
+    console = Console(soft_wrap=True)  # the link must stay on one line to be copied
+    intro = f"No mail server is set up: give {delivery.email} this {what} (until {until}):"
+    console.print(intro, markup=False, highlight=False)
+    console.print(delivery.link, markup=False, highlight=False)
+    if delivery.link and delivery.link.startswith("/"):
+        console.print("(put the portal's address before it; ZOOMBRIDGE_PUBLIC_URL makes it whole)")
 
 
 def _existing(catalog: Catalog, email: str) -> UserView:
