@@ -28,6 +28,7 @@ from zoombridge.archive.connections import (
     load_connection,
 )
 from zoombridge.archive.durable import start_durable, stop_durable
+from zoombridge.archive.grants import DatabaseGrantStore
 from zoombridge.archive.runtime import ArchiveRuntime, Progress, bind, unbind
 from zoombridge.archive.service import SyncStatus, read_status
 from zoombridge.clock import Clock, SystemClock
@@ -39,6 +40,7 @@ from zoombridge.errors import AuthenticationError, ConfigurationError, ZoomBridg
 from zoombridge.settings import Settings, ZoomSettings, load_settings
 from zoombridge.storage import Store, check_template, open_store
 from zoombridge.zoom import RateBudget, ZoomClient
+from zoombridge.zoom.oauth import AuthorizationCodeFlow, GrantStore, UserTokens
 
 __all__ = ["DEFAULT_CONNECTION", "ZoomBridge"]
 
@@ -73,6 +75,9 @@ class ZoomBridge:
                 + ", ".join(missing)
                 + " (or register a connection: zoombridge connection add --help)"
             )
+        return self._new_client(zoom)
+
+    def _new_client(self, zoom: ZoomSettings) -> ZoomClient:
         budget = RateBudget(
             zoom.plan, clock=self.clock, shared=self._shared_pacer(), account=zoom.account_id
         )
@@ -89,6 +94,37 @@ class ZoomBridge:
             clock=self.clock,
             budget=budget,
         )
+
+    def user_client(self, zoom: ZoomSettings, grants: GrantStore) -> ZoomClient:
+        """A client acting through a user's OAuth grant (a General app, "Connect with Zoom"):
+        the access token is refreshed, and the refresh token rotated, in `grants`."""
+        client = self._new_client(zoom)
+        # The token calls go through the client's own HTTP client (its transport, proxy and
+        # timeouts), which exists only once the client does.
+        client.tokens = UserTokens(self.authorization_flow(zoom, client.http), grants, self.clock)
+        return client
+
+    def authorization_flow(
+        self, zoom: ZoomSettings, http: httpx.AsyncClient
+    ) -> AuthorizationCodeFlow:
+        """The authorization-code flow (PKCE, rotating refresh tokens) of a General app."""
+        return AuthorizationCodeFlow(
+            http,
+            client_id=zoom.client_id,
+            client_secret=zoom.client_secret.get_secret_value(),
+            oauth_url=str(zoom.oauth_url),
+            clock=self.clock,
+        )
+
+    def connection_client(self, config: ConnectionConfig, catalog: Catalog | None) -> ZoomClient:
+        """The client a connection syncs with: its Server-to-Server app, or the user grant
+        stored in the catalog for a connection made with "Connect with Zoom"."""
+        if config.auth != "oauth":
+            return self.zoom_client(config.zoom)
+        if catalog is None:
+            raise ConfigurationError(f"connection {config.name!r} needs the catalog")
+        grants = DatabaseGrantStore(catalog, self.keyring(), config.name, self.clock)
+        return self.user_client(config.zoom, grants)
 
     def _shared_pacer(self) -> DatabasePacer | None:
         """On PostgreSQL several workers share the account's rate budget through the catalog."""
@@ -217,7 +253,7 @@ class ZoomBridge:
             if installed is not None:
                 stack.callback(installed.dispose)
             configs = self._resolve(names, installed)
-            clients = self._clients(configs)
+            clients = self._clients(configs, installed)
             for client in clients:
                 stack.push_async_callback(client.aclose)
             if installed is None:
@@ -262,12 +298,14 @@ class ZoomBridge:
             except ZoomBridgeError as exc:  # Zoom busy or unreachable: the sync will say so
                 log.info("could not check %s before the first sync: %s", config.name, exc)
 
-    def _clients(self, configs: list[ConnectionConfig]) -> list[ZoomClient]:
+    def _clients(
+        self, configs: list[ConnectionConfig], catalog: Catalog | None
+    ) -> list[ZoomClient]:
         for config in configs:
             check_template(config.archive.key_template)
             if config.zoom.missing_credentials():
                 self.zoom_client(config.zoom)  # raises, naming what to set
-        return [self.zoom_client(config.zoom) for config in configs]
+        return [self.connection_client(config, catalog) for config in configs]
 
     def _runtime(
         self,
@@ -302,7 +340,7 @@ class ZoomBridge:
             try:
                 config = self.connection(catalog, name)
                 store = self.store(name)
-                zoom = self.zoom_client(config.zoom)
+                zoom = self.connection_client(config, catalog)
             except ZoomBridgeError as exc:
                 log.info("connection %s not served by this process: %s", name, exc)
                 continue

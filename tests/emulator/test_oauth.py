@@ -484,3 +484,36 @@ async def test_revoke_needs_the_owning_apps_credentials(
     )
     assert foreign.status_code == 200  # Zoom says nothing about whose token it was ...
     assert (await get_me(http, token)).status_code == 200  # ... but leaves it alone
+
+
+# a user's token and other users' recordings ----------------------------------------------------
+def _download_url(world: World, host_is_owner: bool) -> str:
+    """A completed file's download URL, of a meeting the owner hosted or someone else did."""
+    token = next(
+        token
+        for token, (instance, file) in world.files_by_token.items()
+        if file.status == "completed" and (instance.host_id == world.owner_id) == host_is_owner
+    )
+    return f"https://zoom.us/rec/download/{token}"
+
+
+@pytest.mark.parametrize("admin_scopes", [True, False])
+async def test_a_user_token_downloads_others_recordings_only_with_an_account_level_scope(
+    http: httpx.AsyncClient, world: World, admin_scopes: bool
+) -> None:
+    """As the API lets an admin-scoped user-level app list every user's recordings."""
+    if not admin_scopes:
+        world.apps[USER_APP[0]].scopes -= {
+            "cloud_recording:read:list_user_recordings:admin",
+            "cloud_recording:read:list_recording_files:admin",
+            "recording:read:admin",
+        }
+    bearer = {"Authorization": f"Bearer {(await user_grant(http))['access_token']}"}
+    own = await http.get(_download_url(world, host_is_owner=True), headers=bearer)
+    assert own.status_code == 302
+    others = await http.get(_download_url(world, host_is_owner=False), headers=bearer)
+    if admin_scopes:
+        assert others.status_code == 302
+    else:
+        assert others.status_code == 200
+        assert "cannot download" in others.text

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -56,7 +57,11 @@ class Portal:
         return client
 
 
-def open_portal(tmp_path: Path) -> Portal:
+def open_portal(
+    tmp_path: Path, *, transport: httpx.AsyncBaseTransport | None = None, **settings: Any
+) -> Portal:
+    """`settings` are Settings fields beyond its home (mail=..., public_url=...); `transport`
+    is where the portal's own calls to Zoom go (the emulator's app)."""
     catalog = open_catalog(f"sqlite:///{tmp_path / 'catalog.sqlite'}")
     clock = ManualClock(START)
     connection_id = ensure_connection(catalog, "default", "account", START)
@@ -64,13 +69,20 @@ def open_portal(tmp_path: Path) -> Portal:
     def statuses() -> list[SyncStatus]:
         return [read_status(catalog, connection_id, "default")]
 
-    bridge = ZoomBridge(Settings(home=tmp_path / "home"), clock=clock)
+    bridge = ZoomBridge(
+        Settings(home=tmp_path / "home", **settings), clock=clock, transport=transport
+    )
     context = PortalContext(catalog=catalog, clock=clock, statuses=statuses, bridge=bridge)
     return Portal(service_app({}, "default", portal=context), catalog, clock, bridge)
 
 
-async def portal_fixture(tmp_path: Path) -> AsyncIterator[Portal]:
-    portal = open_portal(tmp_path)
+async def portal_fixture(tmp_path: Path, **settings: Any) -> AsyncIterator[Portal]:
+    async for portal in closing(open_portal(tmp_path, **settings)):
+        yield portal
+
+
+async def closing(portal: Portal) -> AsyncIterator[Portal]:
+    """`portal` for a fixture to yield; its clients and catalog closed afterwards."""
     try:
         yield portal
     finally:

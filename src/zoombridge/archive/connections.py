@@ -8,9 +8,15 @@ before; the others live in the catalog's `connections` table:
 
     account_id      column
     credentials     sealed JSON (db.secrets): client secret, webhook secret, proxy URL
-                    (a proxy URL may carry a password)
-    settings_json   {"zoom": client id, plan, URLs, the proxy without its password,
+                    (a proxy URL may carry a password); for "Connect with Zoom" (auth
+                    "oauth", a General app) also the user's grant: access and refresh token
+    settings_json   {"zoom": client id, plan, URLs, the proxy without its password, "auth",
                      "archive": only the settings this connection overrides}
+
+The credentials of an OAuth connection change under every worker's feet (Zoom rotates the
+refresh token on each refresh), so they are only ever rewritten by compare-and-swap on the
+ciphertext (`swap_credentials`): whoever changes them reads, changes and writes back only if
+nobody wrote in between, and otherwise starts again from what the other wrote.
 
 Validation reuses the pydantic models of `settings.py`, so a connection accepts exactly what
 the environment accepts. Removing a connection forgets its credentials and frees its name; its
@@ -21,13 +27,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from zoombridge.archive.catalog import ensure_connection
 from zoombridge.db import Catalog
@@ -42,6 +49,7 @@ from zoombridge.zoom.endpoints import ENDPOINTS
 __all__ = [
     "ARCHIVE_OVERRIDES",
     "DEFAULT_CONNECTION",
+    "GRANT",
     "ConnectionConfig",
     "ConnectionInfo",
     "add_connection",
@@ -51,10 +59,12 @@ __all__ = [
     "get_info",
     "list_connections",
     "load_connection",
+    "load_sealed",
     "mask_url",
     "remove_connection",
     "reseal_all",
     "set_enabled",
+    "swap_credentials",
     "update_connection",
     "validate_connection",
 ]
@@ -74,6 +84,8 @@ ARCHIVE_OVERRIDES = (
 SEALED_FIELDS = ("client_secret", "webhook_secret", "proxy")
 PUBLIC_FIELDS = ("client_id", "api_url", "oauth_url", "plan", "timeout_seconds")
 REMOVED_MARK = "~removed-"
+GRANT = "grant"  # the sealed credentials' key for an OAuth connection's user grant
+SWAP_ATTEMPTS = 8
 
 
 @dataclass(frozen=True, repr=False)
@@ -84,6 +96,7 @@ class ConnectionConfig:
     enabled: bool
     zoom: ZoomSettings
     archive: ArchiveSettings
+    auth: str = "s2s"  # "s2s" (Server-to-Server app) or "oauth" (General app, a user's grant)
 
     def __repr__(self) -> str:
         # ZoomSettings' own repr would show a proxy URL's password.
@@ -109,6 +122,7 @@ class ConnectionInfo:
     proxy: str | None  # with any password masked
     webhook_secret: bool
     archive: dict[str, Any]  # the archive settings this connection overrides
+    auth: str = "s2s"  # "s2s" or "oauth" ("Connect with Zoom")
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -182,18 +196,58 @@ def _plain(value: Any) -> str:
     return str(value.get_secret_value() if hasattr(value, "get_secret_value") else value)
 
 
-def _write(row: Connection, keys: KeyRing, zoom: ZoomSettings, overrides: dict[str, Any]) -> None:
-    sealed = {
+def _secrets(zoom: ZoomSettings) -> dict[str, Any]:
+    return {
         "client_secret": zoom.client_secret.get_secret_value(),
         "webhook_secret": zoom.webhook_secret.get_secret_value(),
         "proxy": str(zoom.proxy) if zoom.proxy else None,
     }
+
+
+def _public(zoom: ZoomSettings, overrides: dict[str, Any], auth: str) -> dict[str, Any]:
+    """The settings_json of a connection: what may be read without the key."""
+    proxy = str(zoom.proxy) if zoom.proxy else None
     public = zoom.model_dump(mode="json", include=set(PUBLIC_FIELDS))
-    public["proxy_display"] = mask_url(sealed["proxy"])
-    public["has_webhook_secret"] = bool(sealed["webhook_secret"])
-    row.account_id = zoom.account_id
-    row.credentials = keys.seal(json.dumps(sealed), _context(row.name))
-    row.settings_json = {"zoom": public, "archive": overrides}
+    public["proxy_display"] = mask_url(proxy)
+    public["has_webhook_secret"] = bool(zoom.webhook_secret.get_secret_value())
+    public["auth"] = auth
+    return {"zoom": public, "archive": overrides}
+
+
+def load_sealed(catalog: Catalog, keys: KeyRing, name: str) -> dict[str, Any]:
+    """A registered connection's credentials, opened (ConfigurationError if it has none)."""
+    with catalog.session() as session:
+        token = _registered(session, name).credentials or ""
+    opened: dict[str, Any] = json.loads(keys.open(token, _context(name)))
+    return opened
+
+
+def swap_credentials(
+    catalog: Catalog,
+    keys: KeyRing,
+    name: str,
+    change: Callable[[dict[str, Any]], dict[str, Any]],
+    **columns: Any,
+) -> None:
+    """Rewrite a connection's sealed credentials as `change` makes them from the stored ones
+    (and set `columns`), by compare-and-swap on the ciphertext read: when another process
+    wrote in between (a worker saving a rotated refresh token), `change` runs again on what
+    it wrote, so neither write is lost. `change` may raise to give up."""
+    for _ in range(SWAP_ATTEMPTS):
+        with catalog.session() as session:
+            row = _registered(session, name)
+            row_id, before = row.id, row.credentials or ""
+        opened: dict[str, Any] = json.loads(keys.open(before, _context(name)))
+        sealed = keys.seal(json.dumps(change(opened)), _context(name))
+        with catalog.engine.begin() as connection:
+            swapped = connection.execute(
+                update(Connection)
+                .where(Connection.id == row_id, Connection.credentials == before)
+                .values(credentials=sealed, **columns)
+            )
+        if swapped.rowcount == 1:
+            return
+    raise ConfigurationError(f"connection {name!r} kept changing while it was saved; try again")
 
 
 def _row(session: Any, name: str) -> Connection | None:
@@ -225,18 +279,28 @@ def add_connection(
     zoom: ZoomSettings,
     overrides: dict[str, Any],
     now: datetime,
+    *,
+    grant: dict[str, Any] | None = None,
 ) -> None:
-    """Register a validated connection; refuses a name in use."""
+    """Register a validated connection; refuses a name in use. With `grant` (a user's OAuth
+    grant, see archive.grants) it acts through that grant instead of Server-to-Server."""
     _refuse_default(name, "change it through those variables")
+    sealed = _secrets(zoom) | ({GRANT: grant} if grant is not None else {})
     with catalog.session() as session, session.begin():
         if _row(session, name) is not None:
             raise ConfigurationError(
                 f"a connection named {name!r} exists; change it with "
                 f"zoombridge connection update {name}, or choose another name"
             )
-        row = Connection(name=name, account_id=zoom.account_id, created_at=now, enabled=True)
-        _write(row, keys, zoom, overrides)
-        row.updated_at = now
+        row = Connection(
+            name=name,
+            account_id=zoom.account_id,
+            created_at=now,
+            enabled=True,
+            credentials=keys.seal(json.dumps(sealed), _context(name)),
+            settings_json=_public(zoom, overrides, "oauth" if grant is not None else "s2s"),
+            updated_at=now,
+        )
         session.add(row)
     ensure_connection(catalog, name, zoom.account_id, now)  # adds its sync state row
 
@@ -259,11 +323,21 @@ def update_connection(
     fields.update(zoom_changes)
     overrides.update(archive_changes)
     zoom, archive, stored = validate_connection(name, fields, overrides, installation.archive)
-    with catalog.session() as session, session.begin():
-        row = _registered(session, name)
-        _write(row, keys, zoom, stored)
-        row.updated_at = now
-    return ConnectionConfig(name, current.enabled, zoom, archive)
+
+    def keep_grant(sealed: dict[str, Any]) -> dict[str, Any]:
+        return _secrets(zoom) | ({GRANT: sealed[GRANT]} if GRANT in sealed else {})
+
+    public = _public(zoom, stored, current.auth)
+    swap_credentials(
+        catalog,
+        keys,
+        name,
+        keep_grant,
+        account_id=zoom.account_id,
+        settings_json=public,
+        updated_at=now,
+    )
+    return ConnectionConfig(name, current.enabled, zoom, archive, current.auth)
 
 
 def _env_configured(installation: Settings) -> bool:
@@ -301,6 +375,7 @@ def _info(row: Connection) -> ConnectionInfo:
         proxy=public.get("proxy_display"),
         webhook_secret=bool(public.get("has_webhook_secret")),
         archive=dict(row.settings_json.get("archive", {})),
+        auth=str(public.get("auth", "s2s")),
     )
 
 
@@ -348,12 +423,14 @@ def load_connection(
             return ConnectionConfig(name, enabled, installation.zoom, installation.archive)
         row = _registered(session, name)
         sealed = json.loads(keys.open(row.credentials or "", _context(name)))
-        public = {k: v for k, v in row.settings_json.get("zoom", {}).items() if k in PUBLIC_FIELDS}
+        sealed.pop(GRANT, None)  # the grant is read, and rotated, by archive.grants
+        stored = row.settings_json.get("zoom", {})
+        public = {k: v for k, v in stored.items() if k in PUBLIC_FIELDS}
         zoom = ZoomSettings.model_validate({**public, **sealed, "account_id": row.account_id})
         merged = {**installation.archive.model_dump(), **row.settings_json.get("archive", {})}
-        return ConnectionConfig(
-            name, bool(row.enabled), zoom, ArchiveSettings.model_validate(merged)
-        )
+        archive = ArchiveSettings.model_validate(merged)
+        auth = str(stored.get("auth", "s2s"))
+        return ConnectionConfig(name, bool(row.enabled), zoom, archive, auth)
 
 
 def set_enabled(
@@ -382,17 +459,12 @@ def remove_connection(catalog: Catalog, name: str, now: datetime) -> None:
 
 def reseal_all(catalog: Catalog, keys: KeyRing, now: datetime) -> int:
     """Seal every stored secret again with the current key (after a rotation); how many."""
-    count = 0
-    with catalog.session() as session, session.begin():
-        for row in session.scalars(select(Connection).where(Connection.credentials.is_not(None))):
-            token = row.credentials or ""
-            if keys.needs_reseal(token):
-                row.credentials = keys.seal(
-                    keys.open(token, _context(row.name)), _context(row.name)
-                )
-                row.updated_at = now
-                count += 1
-    return count
+    with catalog.session() as session:
+        rows = session.scalars(select(Connection).where(Connection.credentials.is_not(None)))
+        stale = [row.name for row in rows if keys.needs_reseal(row.credentials or "")]
+    for name in stale:  # by compare-and-swap: a worker may be saving a rotated grant meanwhile
+        swap_credentials(catalog, keys, name, lambda sealed: sealed, updated_at=now)
+    return len(stale)
 
 
 async def check_access(zoom: ZoomClient, today: date) -> None:

@@ -31,6 +31,7 @@ from zoombridge.archive.discover import (
     discover_host,
     plan_hosts,
 )
+from zoombridge.archive.grants import REAUTHORIZATION_NEEDED
 from zoombridge.archive.media_catalog import ready_for_processing
 from zoombridge.archive.media_workflows import enqueue_instance, enqueue_media_work
 from zoombridge.archive.runtime import ArchiveRuntime, runtime
@@ -41,6 +42,7 @@ from zoombridge.db import FileState
 from zoombridge.errors import (
     AuthenticationError,
     MissingScopes,
+    ReauthorizationNeeded,
     RetriableError,
     StorageError,
     ZoomBridgeError,
@@ -120,6 +122,8 @@ def _authorization(exc: ZoomBridgeError) -> tuple[str, str | None]:
     """The sync status's authorization line for an error from the first calls."""
     if isinstance(exc, MissingScopes):
         return "missing scopes", ", ".join(exc.scopes)
+    if isinstance(exc, ReauthorizationNeeded):  # a "Connect with Zoom" grant: reconnect
+        return REAUTHORIZATION_NEEDED, str(exc)
     if isinstance(exc, AuthenticationError):
         return "invalid credentials", str(exc)
     return "unknown", None

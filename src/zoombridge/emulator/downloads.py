@@ -53,12 +53,25 @@ def _bearer(request: Request) -> str:
     return request.query_params.get("access_token", "")  # old style; Zoom still accepts it
 
 
+# With an account-level (admin) recording scope, a user-level app's token reads every user's
+# recordings, as the API routes let it list them; without one, only its user's own.
+ACCOUNT_READ = frozenset(
+    {
+        "cloud_recording:read:list_user_recordings:admin",
+        "cloud_recording:read:list_recording_files:admin",
+        "recording:read:admin",
+    }
+)
+
+
 def _allowed(world: World, instance: EmuInstance, token: str) -> bool:
     if not token:
         return False
     issued, _ = world.tokens.valid_access(token)
     if issued is not None:
-        return issued.user_id is None or issued.user_id == instance.host_id
+        if issued.user_id is None or issued.user_id == instance.host_id:
+            return True
+        return bool(ACCOUNT_READ & issued.scopes)
     return world.tokens.download_allows(token, instance.uuid)
 
 

@@ -106,6 +106,7 @@ def _register_apps(world: World) -> None:
         set(scopes),
         redirect_uris=(
             "http://127.0.0.1:8000/oauth/callback",
+            "http://127.0.0.1:8000/oauth/zoom/callback",  # `zoombridge serve`'s own
             "https://app.example/oauth/callback",
         ),
     )

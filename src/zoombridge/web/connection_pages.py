@@ -82,7 +82,10 @@ class CredentialsIn(BaseModel):
 
 @page_router.get("/connect")
 async def connect_form(request: Request, principal: AdminPage) -> Response:
-    return render(request, "connect.html", principal=principal, values={}, message=None)
+    zoom_app = context(request).bridge.settings.zoom_app.configured()
+    return render(
+        request, "connect.html", principal=principal, values={}, message=None, zoom_app=zoom_app
+    )
 
 
 @page_router.post("/connect")
@@ -94,8 +97,15 @@ async def connect_page(request: Request, principal: AdminPage) -> Response:
         await connect(context(request).bridge, context(request).catalog, name, values)
     except InvalidInput as exc:
         shown = {"name": name, **{k: v for k, v in values.items() if "secret" not in k}}
+        zoom_app = context(request).bridge.settings.zoom_app.configured()
         return render(
-            request, "connect.html", 422, principal=principal, values=shown, message=str(exc)
+            request,
+            "connect.html",
+            422,
+            principal=principal,
+            values=shown,
+            message=str(exc),
+            zoom_app=zoom_app,
         )
     return RedirectResponse(f"/connections/{quote(name)}?added=1", status_code=303)
 

@@ -20,6 +20,7 @@ from zoombridge.archive.connections import (
     update_connection,
     validate_connection,
 )
+from zoombridge.archive.grants import load_grant
 from zoombridge.db import Catalog
 from zoombridge.errors import ConfigurationError, InvalidInput, ZoomBridgeError
 
@@ -38,6 +39,8 @@ class ConnectionSettings:
     delete_from_zoom: bool
     delete_grace_days: int
     delete_action: str
+    auth: str = "s2s"  # "oauth": made with "Connect with Zoom"
+    reauthorization: str | None = None  # why its Zoom grant must be renewed, if it must
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -59,7 +62,16 @@ def read_settings(bridge: ZoomBridge, catalog: Catalog, name: str) -> Connection
         delete_from_zoom=archive.delete_from_zoom,
         delete_grace_days=archive.delete_grace_days,
         delete_action=archive.delete_action,
+        auth=config.auth,
+        reauthorization=_reauthorization(bridge, catalog, name) if config.auth == "oauth" else None,
     )
+
+
+def _reauthorization(bridge: ZoomBridge, catalog: Catalog, name: str) -> str | None:
+    grant = load_grant(catalog, bridge.keyring(), name)
+    if grant is None:
+        return "no Zoom authorization is stored"
+    return grant.needs_reauthorization
 
 
 def save_settings(
