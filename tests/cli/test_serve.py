@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from shared_helpers import archived_rows, catalog_url, child_env
 from zoombridge.db.models import RecordingFileRow
@@ -21,6 +22,7 @@ from zoombridge.emulator import build_world
 from zoombridge.emulator.served import Served, free_port, serve_in_thread
 
 SECRET = "serve-test-secret"
+METRICS_TOKEN = "serve-test-metrics-token"
 STARTUP_SECONDS = 60.0
 
 
@@ -40,6 +42,7 @@ def service(tmp_path: Path) -> Iterator[Service]:
             back_days=20,
             webhook_secret=SECRET,
             ZOOMBRIDGE_ARCHIVE__POLL_SECONDS="3600",  # only a webhook can start the work
+            ZOOMBRIDGE_METRICS_TOKEN=METRICS_TOKEN,
         )
         command = [sys.executable, "-m", "zoombridge.cli", "serve", "--port", str(port)]
         log = tmp_path / "serve.log"
@@ -92,9 +95,29 @@ def test_a_recording_that_just_ended_is_archived_from_its_webhook(service: Servi
     # no listing of the user's recordings was needed after the start-up sync
     listings = [p for m, p, _ in zoom.seen if p.endswith("/recordings") and "/users/" in p]
     assert len(listings) <= 2  # the start-up sync's one window per user, nothing after
+    _metrics_tell_what_happened(_url, len(files))
 
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=20) == 0
+
+
+def _metrics_tell_what_happened(url: str, archived: int) -> None:
+    """/metrics of the running service: the webhook, the files, the Zoom client's calls."""
+    auth = {"authorization": f"Bearer {METRICS_TOKEN}"}
+    scraped = httpx.get(f"{url}/metrics", headers=auth, timeout=10)
+    assert scraped.status_code == 200
+    samples = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(scraped.text)
+        for s in family.samples
+    }
+    default = ("connection", "default")
+    accepted = (default, ("outcome", "accepted"), ("reason", ""))
+    assert samples["zoombridge_webhook_requests_total", accepted] >= 1
+    files = samples["zoombridge_recording_files", (default, ("state", "archived"))]
+    assert files == archived
+    assert samples["zoombridge_zoom_api_calls_total", (default,)] > 0
+    assert ("zoombridge_sync_rounds_total", (default, ("outcome", "failed"))) in samples
 
 
 def test_the_portal_signs_in_a_user_added_by_the_cli_and_shows_sync_status(

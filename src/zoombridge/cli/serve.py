@@ -28,6 +28,7 @@ from zoombridge.cli.common import configuration_errors_exit, err
 from zoombridge.db import Catalog
 from zoombridge.settings import ArchiveSettings
 from zoombridge.web.auth import PortalContext
+from zoombridge.web.metrics import ServiceMetrics
 from zoombridge.web.service import service_app
 from zoombridge.web.webhooks import WebhookTarget
 
@@ -70,7 +71,8 @@ async def run_service(
             rt.name: _webhook_target(connection, rt, applier)
             for (connection, rt), applier in zip(served, appliers, strict=True)
         }
-        app = service_app(targets, DEFAULT_CONNECTION, portal=portal)
+        metrics = _metrics(portal, runtimes)
+        app = service_app(targets, DEFAULT_CONNECTION, portal=portal, metrics=metrics)
         config = uvicorn.Config(
             app,
             host=host,
@@ -88,13 +90,20 @@ async def run_service(
         background: list[asyncio.Task[object]] = [asyncio.create_task(_exit_when(stop, server))]
         for rt, applier in zip(runtimes, appliers, strict=True):
             background.append(asyncio.create_task(applier.run(stop)))
-            follow = restarts[rt.name]
-            background.append(asyncio.create_task(keep_syncing(rt, stop, restarts=follow)))
+            follow, counted = restarts[rt.name], metrics.round_counter(rt.name)
+            background.append(asyncio.create_task(keep_syncing(rt, stop, counted, follow)))
         try:
             await server.serve()
         finally:
             stop.set()
             await asyncio.gather(*background, return_exceptions=True)
+
+
+def _metrics(portal: PortalContext, runtimes: list[ArchiveRuntime]) -> ServiceMetrics:
+    """What /metrics shows, with the Zoom clients' counts of the connections served here."""
+    return ServiceMetrics(
+        portal.catalog, portal.clock, lambda: {rt.name: rt.zoom.stats for rt in runtimes}
+    )
 
 
 def _reloader(

@@ -23,7 +23,14 @@ from zoombridge.db import Catalog
 from zoombridge.errors import WebhookRejected
 from zoombridge.zoom.webhooks import MAX_BODY_BYTES, UrlValidation, receive
 
-__all__ = ["WebhookTarget", "webhook_routes"]
+__all__ = ["WebhookCounter", "WebhookTarget", "webhook_routes"]
+
+# Told each delivery's connection ("" when unknown), outcome and, when rejected, the reason.
+WebhookCounter = Callable[[str, str, str], None]
+
+
+def _uncounted(connection: str, outcome: str, reason: str) -> None:
+    pass
 
 
 @dataclass
@@ -41,19 +48,30 @@ class WebhookTarget:
         self.writer = inbox.InboxWriter(self.catalog, self.connection_id, self.clock)
 
 
-def webhook_routes(targets: Mapping[str, WebhookTarget], default: str) -> list[Route]:
-    """Routes for every connection by name, and `/webhooks/zoom` for the default one."""
+def webhook_routes(
+    targets: Mapping[str, WebhookTarget], default: str, counter: WebhookCounter | None = None
+) -> list[Route]:
+    """Routes for every connection by name, and `/webhooks/zoom` for the default one; each
+    delivery's outcome is told to `counter` (the service's metrics)."""
+    count = counter or _uncounted
 
     async def endpoint(request: Request) -> Response:
         name = request.path_params.get("connection", default)
         target = targets.get(name)
-        if target is None:
+        if target is None:  # the name came from outside: not a label to count under
+            count("", "rejected", "unknown_connection")
             return _refuse(404, f"no connection named {name!r} receives webhooks here")
         try:
             body = await _read_limited(request, MAX_BODY_BYTES)
-            return await _receive(target, request, body)
+            response, outcome = await _receive(target, request, body)
         except WebhookRejected as exc:
+            count(name, "rejected", exc.reason)
             return _refuse(exc.status, str(exc))
+        except Exception:
+            count(name, "error", "")
+            raise
+        count(name, outcome, "")
+        return response
 
     return [
         Route("/webhooks/zoom", endpoint, methods=["POST"]),
@@ -61,27 +79,31 @@ def webhook_routes(targets: Mapping[str, WebhookTarget], default: str) -> list[R
     ]
 
 
-async def _receive(target: WebhookTarget, request: Request, body: bytes) -> Response:
+async def _receive(target: WebhookTarget, request: Request, body: bytes) -> tuple[Response, str]:
+    """The answer, and the outcome it reports."""
     verified = receive(target.secret, request.headers, body, now=target.clock.now())
     if isinstance(verified, UrlValidation):
-        return JSONResponse(verified.response)
+        return JSONResponse(verified.response), "url_validation"
     stored = await target.writer.accept(verified)
     if stored:
         target.on_stored()
-    return JSONResponse({"status": "accepted" if stored else "duplicate"})
+    outcome = "accepted" if stored else "duplicate"
+    return JSONResponse({"status": outcome}), outcome
 
 
 async def _read_limited(request: Request, limit: int) -> bytes:
     """The raw body, refused as soon as it passes `limit` (a declared length is checked first)."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
-        raise WebhookRejected(f"body of {declared} bytes exceeds {limit}", status=413)
+        raise WebhookRejected(
+            f"body of {declared} bytes exceeds {limit}", status=413, reason="oversized"
+        )
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise WebhookRejected(f"body exceeds {limit} bytes", status=413)
+            raise WebhookRejected(f"body exceeds {limit} bytes", status=413, reason="oversized")
         chunks.append(chunk)
     return b"".join(chunks)
 

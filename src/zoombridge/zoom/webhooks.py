@@ -108,23 +108,33 @@ def verify(
     """Raise WebhookRejected unless `body` is a fresh request signed with `secret`."""
     if not secret:
         raise WebhookRejected(
-            "no webhook secret is configured; refusing unverifiable events", status=503
+            "no webhook secret is configured; refusing unverifiable events",
+            status=503,
+            reason="no_secret",
         )
     if len(body) > max_bytes:
-        raise WebhookRejected(f"body of {len(body)} bytes exceeds {max_bytes}", status=413)
+        raise WebhookRejected(
+            f"body of {len(body)} bytes exceeds {max_bytes}", status=413, reason="oversized"
+        )
     lower = {k.lower(): v for k, v in headers.items()}
     signature = lower.get("x-zm-signature", "")
     timestamp = lower.get("x-zm-request-timestamp", "")
     if not signature or not timestamp:
-        raise WebhookRejected("missing x-zm-signature or x-zm-request-timestamp header")
+        raise WebhookRejected(
+            "missing x-zm-signature or x-zm-request-timestamp header", reason="unsigned"
+        )
     if not timestamp.isdigit() or len(timestamp) > 12:
-        raise WebhookRejected("x-zm-request-timestamp is not a Unix time in seconds")
+        raise WebhookRejected(
+            "x-zm-request-timestamp is not a Unix time in seconds", reason="bad_timestamp"
+        )
     skew = abs(now.timestamp() - int(timestamp))
     if skew > tolerance:
-        raise WebhookRejected(f"timestamp is {skew:.0f}s away from now (limit {tolerance}s)")
+        raise WebhookRejected(
+            f"timestamp is {skew:.0f}s away from now (limit {tolerance}s)", reason="stale"
+        )
     expected = sign(secret, timestamp, body)
     if not hmac.compare_digest(expected.encode(), signature.encode()):
-        raise WebhookRejected("signature does not match the body")
+        raise WebhookRejected("signature does not match the body", reason="bad_signature")
 
 
 def parse_event(body: bytes) -> WebhookEvent:
@@ -132,9 +142,9 @@ def parse_event(body: bytes) -> WebhookEvent:
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError):
-        raise WebhookRejected("body is not JSON", status=400) from None
+        raise WebhookRejected("body is not JSON", status=400, reason="malformed") from None
     if not isinstance(data, dict):
-        raise WebhookRejected("body is not a JSON object", status=400)
+        raise WebhookRejected("body is not a JSON object", status=400, reason="malformed")
     try:
         event = WebhookEvent.model_validate(data)
         # A recording event's object is read later, by the archive: a malformed one is refused
@@ -143,7 +153,9 @@ def parse_event(body: bytes) -> WebhookEvent:
         event.phone_recordings()
     except ValidationError as exc:
         fields = ", ".join(".".join(map(str, e["loc"])) for e in exc.errors())
-        raise WebhookRejected(f"not a Zoom event (bad or missing: {fields})", status=400) from None
+        raise WebhookRejected(
+            f"not a Zoom event (bad or missing: {fields})", status=400, reason="malformed"
+        ) from None
     return event
 
 
@@ -162,6 +174,8 @@ def receive(
     if event.event == "endpoint.url_validation":
         plain = event.payload.get("plainToken")
         if not isinstance(plain, str) or not plain or len(plain) > 256:
-            raise WebhookRejected("url_validation without a usable plainToken", status=400)
+            raise WebhookRejected(
+                "url_validation without a usable plainToken", status=400, reason="malformed"
+            )
         return UrlValidation(plain, url_validation_response(secret, plain))
     return event
