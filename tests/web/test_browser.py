@@ -4,37 +4,21 @@ The page must work under its own Content-Security-Policy: any violation fails th
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from library_helpers import archive_once, library_portal, spoken, with_joined_video
+from playwright.sync_api import Page, expect
 from portal_helpers import PASSWORD, Portal, archive_with_troubles, open_portal
 
 from zoombridge.accounts import Role
+from zoombridge.archive.library import parse_ref
 from zoombridge.archive.search_index import Document, index_meeting
+from zoombridge.db.models import LibraryEntry
 from zoombridge.emulator.served import serve_asgi
-
-CHROMIUM = Path(os.environ.get("ZOOMBRIDGE_CHROMIUM", "/usr/bin/chromium"))
-
-try:
-    from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
-except ImportError:  # pragma: no cover - the dev extras install it
-    sync_playwright = None  # type: ignore[assignment]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if sync_playwright is None or not CHROMIUM.exists():
-        reason = f"the browser tests need playwright and Chromium at {CHROMIUM}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{reason} (make test installs both)")
-        pytest.skip(reason)
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
-        yield launched
-        launched.close()
+from zoombridge.emulator.world import World
 
 
 @pytest.fixture
@@ -49,23 +33,6 @@ def site(tmp_path: Path) -> Iterator[tuple[Portal, str]]:
             yield portal, base
     finally:
         portal.catalog.dispose()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context()
-    opened = context.new_page()
-    problems: list[str] = []
-    opened.on("console", lambda m: _note(m, problems))
-    opened.on("pageerror", lambda exc: problems.append(str(exc)))
-    yield opened
-    context.close()
-    assert problems == [], problems  # CSP violations and script errors land here
-
-
-def _note(message: ConsoleMessage, problems: list[str]) -> None:
-    if message.type == "error":
-        problems.append(message.text)
 
 
 def _sign_in(page: Page, base: str, goal: str) -> None:
@@ -109,3 +76,53 @@ def test_a_manager_searches_a_spoken_phrase_and_sees_where_it_was_said(
     expect(hit).to_contain_text("at 0:01:35")
     page.get_by_role("button", name="Sign out").click()
     expect(page).to_have_url(f"{base}/login")
+
+
+@pytest.fixture(scope="module")
+def archived(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, World]:
+    return archive_once(tmp_path_factory.mktemp("browser-library"))
+
+
+def test_a_viewer_searches_a_spoken_phrase_and_the_player_jumps_to_it(
+    archived: tuple[Path, World], tmp_path: Path, page: Page
+) -> None:
+    portal = library_portal(archived, tmp_path)
+    ref = with_joined_video(portal)
+    said, at = spoken(portal, parse_ref(ref)[1])
+    with portal.catalog.session() as session, session.begin():
+        connection_id, uuid = parse_ref(ref)
+        session.add(
+            LibraryEntry(
+                connection_id=connection_id,
+                meeting_uuid=uuid,
+                status="published",
+                visibility="signed_in",
+                updated_at=portal.clock.now(),
+            )
+        )
+    portal.add_user(Role.VIEWER, "ops@example.edu")
+    try:
+        with serve_asgi(portal.app) as base:  # type: ignore[arg-type]
+            _sign_in(page, base, "/search")
+            page.get_by_label("query").fill(f'"{said}"')
+            page.get_by_role("button", name="Search").click()
+            page.locator(f'ol.hits li a[href="/recordings/{ref}#t={at}"]').first.click()
+            expect(page).to_have_url(re.compile(r"/recordings/.+#t="))
+            player = page.locator("#player")
+            page.wait_for_function(
+                "(at) => Math.abs(document.getElementById('player').currentTime - at) < 0.5",
+                arg=at,
+            )
+            current = page.locator("#transcript li.now")
+            expect(current).to_contain_text(said)
+            # a click on another line's time moves the player there
+            other = page.locator("#transcript li[data-at]").first
+            other.locator("button.at").click()
+            first_at = float(other.get_attribute("data-at") or "nan")
+            page.wait_for_function(
+                "(at) => Math.abs(document.getElementById('player').currentTime - at) < 0.5",
+                arg=first_at,
+            )
+            expect(player).to_be_visible()
+    finally:
+        portal.catalog.dispose()

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.orm import Session
 
 from zoombridge.db import Catalog
 from zoombridge.db.models import MEETING_FILES, FileState, MediaAsset, Meeting, RecordingFileRow
@@ -21,6 +22,7 @@ from zoombridge.db.models import MEETING_FILES, FileState, MediaAsset, Meeting, 
 __all__ = [
     "MEDIA_EXTENSIONS",
     "AssetRecord",
+    "archived_files",
     "instance_assets",
     "instance_rows",
     "instances_to_process",
@@ -102,7 +104,15 @@ def instance_rows(
         meeting = session.get(Meeting, (connection_id, uuid))
         if meeting is None:
             raise LookupError(f"instance {uuid} is not in the catalog")
-        files = session.scalars(
+        files = archived_files(session, connection_id, uuid)
+        session.expunge_all()
+    return meeting, files
+
+
+def archived_files(session: Session, connection_id: int, uuid: str) -> list[RecordingFileRow]:
+    """The instance's archived files, in recording order."""
+    return list(
+        session.scalars(
             select(RecordingFileRow)
             .where(
                 RecordingFileRow.connection_id == connection_id,
@@ -111,8 +121,7 @@ def instance_rows(
             )
             .order_by(RecordingFileRow.recording_start, RecordingFileRow.file_id)
         ).all()
-        session.expunge_all()
-    return meeting, list(files)
+    )
 
 
 def record_probe(

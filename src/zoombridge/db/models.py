@@ -43,10 +43,14 @@ __all__ = [
     "Connection",
     "FileState",
     "Host",
+    "LibraryEntry",
+    "LibraryViewer",
     "MediaAsset",
     "Meeting",
+    "PasswordLink",
     "PortalSession",
     "PortalUser",
+    "PublicLink",
     "RatePacing",
     "RecordingFileRow",
     "SearchDocument",
@@ -341,6 +345,56 @@ class MediaAsset(Base):
     )
 
 
+class LibraryEntry(Base):
+    """How the portal's library shows one archived instance: its author, whether it is
+    published, and who may see it. An instance without a row is a draft with no author,
+    seen by Managers and Admins only."""
+
+    __tablename__ = "library_entries"
+    connection_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meeting_uuid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("portal_users.id"))
+    status: Mapped[str] = mapped_column(String(20))  # draft | published
+    visibility: Mapped[str] = mapped_column(String(20))  # author | chosen | signed_in
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("portal_users.id"))
+
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["connection_id", "meeting_uuid"], ["meetings.connection_id", "meetings.uuid"]
+        ),
+        Index("ix_library_author", "author_id"),
+    )
+
+
+class LibraryViewer(Base):
+    """A portal user chosen to see one recording whose visibility is "chosen"."""
+
+    __tablename__ = "library_viewers"
+    connection_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meeting_uuid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("portal_users.id"), primary_key=True)
+
+    __table_args__ = (Index("ix_library_viewer_user", "user_id"),)
+
+
+class PublicLink(Base):
+    """A link that shows one published recording to anyone holding it, until it expires or
+    is revoked. Only the SHA-256 of its token is stored."""
+
+    __tablename__ = "public_links"
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    connection_id: Mapped[int] = mapped_column(Integer)
+    meeting_uuid: Mapped[str] = mapped_column(String(64))
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[int] = mapped_column(ForeignKey("portal_users.id"))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_public_links_meeting", "connection_id", "meeting_uuid"),)
+
+
 class PortalUser(Base):
     """A person who signs in to the portal. `role` is viewer | contributor | manager |
     admin; a user invited but not yet set up has no password hash."""
@@ -354,6 +408,22 @@ class PortalUser(Base):
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]
     password_changed_at: Mapped[datetime | None]
+    last_sign_in_at: Mapped[datetime | None]
+
+
+class PasswordLink(Base):
+    """A one-time link to set a password: `purpose` invite | reset. Only the SHA-256 of its
+    token is stored; a newer link of the same purpose revokes the older ones."""
+
+    __tablename__ = "password_links"
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("portal_users.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
 
 
 class PortalSession(Base):

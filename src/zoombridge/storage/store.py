@@ -25,12 +25,16 @@ import tempfile
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import obstore
 from obstore.store import LocalStore, MemoryStore, ObjectStore, S3Store
 
 from zoombridge.errors import ConfigurationError, StorageError
+
+if TYPE_CHECKING:
+    from obstore import GetOptions
 
 __all__ = ["PIECE_SIZE", "ObjectInfo", "Store", "file_pieces", "in_pieces", "open_store"]
 
@@ -115,12 +119,16 @@ class Store:
             raise StorageError(f"could not read {key} from {self.url}: {exc}") from exc
         return ObjectInfo(key, int(meta["size"]))
 
-    async def read_stream(self, key: str) -> AsyncIterator[bytes]:
-        """The object's bytes in chunks, never the whole object in memory.
+    async def read_stream(
+        self, key: str, byte_range: tuple[int, int] | None = None
+    ) -> AsyncIterator[bytes]:
+        """The object's bytes in chunks, never the whole object in memory; only bytes
+        `start` to `end` (exclusive) with `byte_range` (a player seeking, a resumed download).
 
         FileNotFoundError when it is not there; StorageError when the store fails."""
         try:
-            result = await obstore.get_async(self._store, key)
+            options: GetOptions = {"range": byte_range} if byte_range else {}
+            result = await obstore.get_async(self._store, key, options=options)
             async for chunk in result.stream(min_chunk_size=READ_CHUNK):
                 yield bytes(chunk)
         except FileNotFoundError:

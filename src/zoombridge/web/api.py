@@ -14,9 +14,11 @@ from pydantic import BaseModel, Field
 from zoombridge.accounts import Principal, Role
 from zoombridge.accounts.sessions import create_api_token, list_api_tokens, revoke_api_token
 from zoombridge.archive.activity import connection_id, daily_activity, needs_attention, retry_file
-from zoombridge.archive.search import MAX_LIMIT, search
+from zoombridge.archive.library import make_ref, readable_hits
+from zoombridge.archive.search import MAX_LIMIT
 from zoombridge.errors import InvalidInput
 from zoombridge.web.auth import api_user, context
+from zoombridge.web.library_view import reader_of
 
 __all__ = ["router"]
 
@@ -33,6 +35,7 @@ class Me(BaseModel):
 
 
 class SearchHitOut(BaseModel):
+    ref: str = Field(description="the recording, at /api/recordings/{ref}")
     meeting_uuid: str
     connection_id: int
     topic: str | None
@@ -127,7 +130,7 @@ async def retry(
 @router.get("/search")
 async def search_api(
     request: Request,
-    principal: ManagerCaller,
+    principal: SignedInCaller,
     q: Annotated[str, Query(max_length=2000)],
     host: str | None = None,
     date_from: date | None = None,
@@ -137,8 +140,9 @@ async def search_api(
 ) -> list[SearchHitOut]:
     try:
         hits = await asyncio.to_thread(
-            search,
+            readable_hits,
             context(request).catalog,
+            reader_of(principal),
             q,
             host_email=host or None,
             date_from=date_from,
@@ -150,6 +154,7 @@ async def search_api(
         raise HTTPException(422, str(exc)) from None
     return [
         SearchHitOut(
+            ref=make_ref(h.connection_id, h.meeting_uuid),
             meeting_uuid=h.meeting_uuid,
             connection_id=h.connection_id,
             topic=h.topic,

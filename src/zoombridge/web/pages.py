@@ -23,10 +23,12 @@ from zoombridge.archive.activity import (
     needs_attention,
     retry_file,
 )
-from zoombridge.archive.search import SearchHit, search
+from zoombridge.archive.library import readable_hits
+from zoombridge.archive.search import SearchHit
 from zoombridge.archive.service import SyncStatus
 from zoombridge.errors import InvalidInput
 from zoombridge.web.auth import PortalContext, context, page_user
+from zoombridge.web.library_view import reader_of
 from zoombridge.web.rendering import render
 from zoombridge.web.security import (
     LOGIN_CSRF_COOKIE,
@@ -36,7 +38,7 @@ from zoombridge.web.security import (
     same_token,
 )
 
-__all__ = ["router"]
+__all__ = ["day_or_none", "router"]
 
 router = APIRouter(include_in_schema=False)
 SignedInPage = Annotated[Principal, Depends(page_user(Role.VIEWER))]
@@ -122,9 +124,8 @@ async def logout(request: Request, principal: SignedInPage) -> Response:
 
 @router.get("/")
 async def home(request: Request, principal: SignedInPage) -> Response:
-    if principal.can(Role.MANAGER):
-        return RedirectResponse("/status", status_code=303)
-    return render(request, "home.html", principal=principal)
+    target = "/status" if principal.can(Role.MANAGER) else "/library"
+    return RedirectResponse(target, status_code=303)
 
 
 @dataclass(frozen=True)
@@ -172,7 +173,7 @@ async def retry_page(
 @router.get("/search")
 async def search_page(
     request: Request,
-    principal: ManagerPage,
+    principal: SignedInPage,
     q: str = "",
     host: str = "",
     date_from: str = "",
@@ -183,11 +184,12 @@ async def search_page(
     hits: list[SearchHit] = []
     message, status = None, 200
     try:
-        first, last = _day(date_from, "from"), _day(date_to, "to")
+        first, last = day_or_none(date_from, "from"), day_or_none(date_to, "to")
         if q.strip():
             hits = await asyncio.to_thread(
-                search,
+                readable_hits,
                 context(request).catalog,
+                reader_of(principal),
                 q,
                 host_email=host.strip() or None,
                 date_from=first,
@@ -201,10 +203,13 @@ async def search_page(
     )
 
 
-def _day(value: str, name: str) -> date | None:
+def day_or_none(value: str, name: str) -> date | None:
+    """A form's date field: None when left empty, InvalidInput when it is not a date."""
     if not value.strip():
         return None
     try:
         return date.fromisoformat(value.strip())
     except ValueError:
-        raise InvalidInput(f"the {name} date {value!r} is not a date like 2026-03-31") from None
+        raise InvalidInput(
+            f"the {name} date {value[:40]!r} is not a date like 2026-03-31"
+        ) from None

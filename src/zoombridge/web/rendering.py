@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from zoombridge.accounts import Role
+from zoombridge.archive.library import make_ref
 from zoombridge.web.charts import bar_chart, daily_chart
 
 __all__ = ["render"]
@@ -51,6 +52,7 @@ TEMPLATES.env.globals["Role"] = Role
 TEMPLATES.env.globals["file_chart"] = bar_chart
 TEMPLATES.env.globals["daily_chart"] = daily_chart
 TEMPLATES.env.globals["filesize"] = _filesize
+TEMPLATES.env.globals["make_ref"] = make_ref
 
 
 def render(request: Request, name: str, status_code: int = 200, **values: Any) -> Response:

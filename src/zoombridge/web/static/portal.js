@@ -9,3 +9,39 @@ document.querySelectorAll("time[datetime]").forEach((element) => {
     });
   }
 });
+
+// The recording page: the transcript follows the player, and a click on a line's time
+// jumps there. A link ending in #t=SECONDS (a search hit) starts the player at that moment.
+const player = document.getElementById("player");
+const cues = Array.from(document.querySelectorAll("#transcript li[data-at]"));
+if (player) {
+  const jump = (seconds) => {
+    player.currentTime = seconds;
+    player.play().catch(() => {}); // autoplay may be refused; the position still moves
+  };
+  cues.forEach((cue) => {
+    cue.querySelector("button.at")?.addEventListener("click", () => jump(Number(cue.dataset.at)));
+  });
+  document.querySelectorAll("ul.sources a[data-source]").forEach((link) => {
+    link.addEventListener("click", (event) => {
+      event.preventDefault();
+      player.src = link.dataset.source;
+    });
+  });
+  let current = null;
+  player.addEventListener("timeupdate", () => {
+    const now = player.currentTime;
+    const found = cues.filter((cue) => Number(cue.dataset.at) <= now + 0.05).pop() || null;
+    if (found !== current) {
+      current?.classList.remove("now");
+      found?.classList.add("now");
+      found?.scrollIntoView({ block: "nearest" });
+      current = found;
+    }
+  });
+  const wanted = /^#t=(\d+(?:\.\d+)?)$/.exec(window.location.hash);
+  if (wanted) {
+    const start = () => { player.currentTime = Number(wanted[1]); };
+    if (player.readyState >= 1) start(); else player.addEventListener("loadedmetadata", start, { once: true });
+  }
+}

@@ -1,0 +1,247 @@
+"""The library over a real archive: who sees which recording, sharing, the recording page's
+parts, media streamed with byte ranges, and public links that expire."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from library_helpers import archive_once, library_portal, spoken, with_joined_video
+from portal_helpers import Portal, closing, csrf_of
+
+from zoombridge.accounts import Role
+from zoombridge.archive.library import parse_ref
+from zoombridge.db.models import LibraryEntry
+from zoombridge.emulator.world import World
+from zoombridge.web.media_stream import Unsatisfiable, requested_range
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture(scope="module")
+def archived(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, World]:
+    return archive_once(tmp_path_factory.mktemp("library"))
+
+
+@pytest.fixture
+async def portal(archived: tuple[Path, World], tmp_path: Path) -> AsyncIterator[Portal]:
+    async for opened in closing(library_portal(archived, tmp_path)):
+        yield opened
+
+
+async def _share(client, ref: str, **sharing: object) -> int:  # type: ignore[no-untyped-def]
+    body = {"status": "published", "visibility": "signed_in", "viewers": [], **sharing}
+    headers = {"X-CSRF-Token": await csrf_of(client)}
+    return (
+        await client.put(f"/api/recordings/{ref}/sharing", json=body, headers=headers)
+    ).status_code
+
+
+async def _refs(client) -> list[str]:  # type: ignore[no-untyped-def]
+    answer = await client.get("/api/library")
+    assert answer.status_code == 200, answer.text
+    return [item["ref"] for item in answer.json()["recordings"]]
+
+
+async def test_managers_see_every_recording_and_viewers_only_what_is_shared(portal: Portal) -> None:
+    manager = await portal.signed_in(Role.MANAGER)
+    viewer = await portal.signed_in(Role.VIEWER)
+    every = await _refs(manager)
+    assert len(every) == 8
+    assert await _refs(viewer) == []
+    ref = with_joined_video(portal)
+    assert await _share(manager, ref) == 200
+    assert await _refs(viewer) == [ref]
+    hidden = next(other for other in every if other != ref)
+    assert (await viewer.get(f"/recordings/{hidden}")).status_code == 404
+    assert await _share(manager, ref, visibility="author") == 200
+    assert await _refs(viewer) == []
+    assert (await viewer.get(f"/api/recordings/{ref}")).status_code == 404
+
+
+async def test_chosen_viewers_only(portal: Portal) -> None:
+    manager = await portal.signed_in(Role.MANAGER)
+    chosen = await portal.signed_in(Role.VIEWER, "chosen@example.edu")
+    other = await portal.signed_in(Role.VIEWER, "other@example.edu")
+    ref = with_joined_video(portal)
+    assert await _share(manager, ref, visibility="chosen", viewers=["Chosen@Example.edu"]) == 200
+    assert await _refs(chosen) == [ref]
+    assert await _refs(other) == []
+    sharing = (await manager.get(f"/api/recordings/{ref}")).json()["sharing"]
+    assert sharing == {
+        "status": "published",
+        "visibility": "chosen",
+        "viewers": ["chosen@example.edu"],
+    }
+    # a draft is seen by nobody but its author and Managers, chosen or not
+    assert (
+        await _share(
+            manager, ref, status="draft", visibility="chosen", viewers=["chosen@example.edu"]
+        )
+        == 200
+    )
+    assert await _refs(chosen) == []
+
+
+async def test_bad_sharing_is_refused_and_changes_nothing(portal: Portal) -> None:
+    manager = await portal.signed_in(Role.MANAGER)
+    ref = with_joined_video(portal)
+    assert await _share(manager, ref) == 200
+    assert await _share(manager, ref, visibility="everyone") == 422
+    assert await _share(manager, ref, status="live") == 422
+    assert await _share(manager, ref, visibility="chosen", viewers=["nobody@example.edu"]) == 422
+    after = (await manager.get(f"/api/recordings/{ref}")).json()["sharing"]
+    assert after == {"status": "published", "visibility": "signed_in", "viewers": []}
+    for bad in ("nonsense", "1-!!!", "99-" + ref.split("-", 1)[1], "1-" + "A" * 300):
+        assert (await manager.get(f"/api/recordings/{bad}")).status_code == 404
+    assert (await manager.get("/api/library", params={"type": "party"})).status_code == 422
+    assert (await manager.get("/api/library", params={"date_from": "soon"})).status_code == 422
+    assert (
+        await manager.get("/library", params={"date_from": "2026-02-01", "date_to": "2026-01-01"})
+    ).status_code == 422
+
+
+async def test_a_viewer_cannot_share_what_they_may_only_watch(portal: Portal) -> None:
+    manager = await portal.signed_in(Role.MANAGER)
+    viewer = await portal.signed_in(Role.VIEWER)
+    ref = with_joined_video(portal)
+    assert await _share(manager, ref) == 200
+    assert await _share(viewer, ref, visibility="author") == 404
+    headers = {"X-CSRF-Token": await csrf_of(viewer)}
+    made = await viewer.post(f"/api/recordings/{ref}/links", json={"days": 3}, headers=headers)
+    assert made.status_code == 404
+    detail = (await viewer.get(f"/api/recordings/{ref}")).json()
+    assert detail["originals"] == []
+    assert detail["sharing"] is None
+    first_file = (await manager.get(f"/api/recordings/{ref}")).json()["originals"][0]["file_id"]
+    assert (await viewer.get(f"/recordings/{ref}/files/{first_file}")).status_code == 404
+    assert (await manager.get(f"/recordings/{ref}/files/{first_file}")).status_code == 200
+
+
+async def test_the_author_manages_their_recording(portal: Portal) -> None:
+    author = await portal.signed_in(Role.CONTRIBUTOR, "author@example.edu")
+    ref = with_joined_video(portal)
+    connection_id, uuid = parse_ref(ref)
+    user_id = (await author.get("/api/me")).json()["id"]
+    with portal.catalog.session() as session, session.begin():
+        session.add(
+            LibraryEntry(
+                connection_id=connection_id,
+                meeting_uuid=uuid,
+                author_id=user_id,
+                status="draft",
+                visibility="author",
+                updated_at=portal.clock.now(),
+            )
+        )
+    assert await _refs(author) == [ref]
+    assert await _share(author, ref) == 200
+    assert (await author.get(f"/api/recordings/{ref}")).json()["originals"]
+
+
+async def test_the_recording_page_has_player_transcript_chat_and_speakers(portal: Portal) -> None:
+    manager = await portal.signed_in(Role.MANAGER)
+    ref = with_joined_video(portal)
+    detail = (await manager.get(f"/api/recordings/{ref}")).json()
+    first = detail["sources"][0]
+    assert first["joined"]
+    assert first["id"].startswith("a")
+    assert first["content_type"] == "video/mp4"
+    text, at = spoken(portal, parse_ref(ref)[1])
+    lines = [(line["text"], line["at"]) for line in detail["transcript"]]
+    assert (text, pytest.approx(at)) in lines  # on the joined recording's timeline
+    assert [at for _, at in lines] == sorted(at for _, at in lines)
+    assert detail["speakers"]
+    assert abs(sum(s["share"] for s in detail["speakers"]) - 1) < 1e-6
+    page = await manager.get(f"/recordings/{ref}")
+    assert page.status_code == 200
+    assert f'src="/recordings/{ref}/media/{first["id"]}"' in page.text
+    assert f'data-at="{at}"' in page.text
+    assert "Talk time" in page.text
+
+
+async def test_media_streams_with_byte_ranges(portal: Portal) -> None:
+    manager = await portal.signed_in(Role.MANAGER)
+    ref = with_joined_video(portal)
+    source = (await manager.get(f"/api/recordings/{ref}")).json()["sources"][0]["id"]
+    url = f"/recordings/{ref}/media/{source}"
+    whole = await manager.get(url)
+    assert whole.status_code == 200
+    assert whole.headers["accept-ranges"] == "bytes"
+    size = len(whole.content)
+    assert int(whole.headers["content-length"]) == size
+    assert whole.headers["content-type"] == "video/mp4"
+    part = await manager.get(url, headers={"Range": "bytes=100-1099"})
+    assert part.status_code == 206
+    assert part.content == whole.content[100:1100]
+    assert part.headers["content-range"] == f"bytes 100-1099/{size}"
+    tail = await manager.get(url, headers={"Range": "bytes=-10"})
+    assert tail.content == whole.content[-10:]
+    past = await manager.get(url, headers={"Range": f"bytes={size}-"})
+    assert past.status_code == 416
+    assert past.headers["content-range"] == f"bytes */{size}"
+    # only what the player may play goes through the media route; originals need downloads
+    transcript_file = next(
+        item["file_id"]
+        for item in (await manager.get(f"/api/recordings/{ref}")).json()["originals"]
+        if item["file_type"] == "TRANSCRIPT"
+    )
+    assert (await manager.get(f"/recordings/{ref}/media/f{transcript_file}")).status_code == 404
+    assert (await manager.get(f"/recordings/{ref}/media/a999999")).status_code == 404
+
+
+async def test_a_public_link_works_until_it_expires_or_is_withdrawn(portal: Portal) -> None:
+    manager = await portal.signed_in(Role.MANAGER)
+    headers = {"X-CSRF-Token": await csrf_of(manager)}
+    ref = with_joined_video(portal)
+    draft = await manager.post(f"/api/recordings/{ref}/links", json={"days": 2}, headers=headers)
+    assert draft.status_code == 409  # publish first
+    assert await _share(manager, ref, visibility="author") == 200
+    made = (
+        await manager.post(f"/api/recordings/{ref}/links", json={"days": 2}, headers=headers)
+    ).json()
+    path = made["url"].split("://", 1)[1].split("/", 1)[1]
+    anonymous = portal.client()
+    page = await anonymous.get(f"/{path}")
+    assert page.status_code == 200
+    assert "Sharing" not in page.text
+    assert "unaltered" not in page.text
+    source = (await manager.get(f"/api/recordings/{ref}")).json()["sources"][0]["id"]
+    media = await anonymous.get(f"/{path}/media/{source}", headers={"Range": "bytes=0-99"})
+    assert media.status_code == 206
+    assert len(media.content) == 100
+    portal.clock.advance(2 * 86400 + 1)
+    assert (await anonymous.get(f"/{path}")).status_code == 404
+    assert (await anonymous.get(f"/{path}/media/{source}")).status_code == 404
+    manager = await portal.signed_in(Role.MANAGER, "later@example.edu")  # sessions idled out
+    headers = {"X-CSRF-Token": await csrf_of(manager)}
+    second = (
+        await manager.post(f"/api/recordings/{ref}/links", json={"days": 1}, headers=headers)
+    ).json()
+    second_path = second["url"].split("://", 1)[1].split("/", 1)[1]
+    assert (await anonymous.get(f"/{second_path}")).status_code == 200
+    assert await _share(manager, ref, status="draft") == 200  # unpublishing closes every link
+    assert (await anonymous.get(f"/{second_path}")).status_code == 404
+    assert await _share(manager, ref) == 200
+    gone = await manager.delete(f"/api/recordings/{ref}/links/{second['id']}", headers=headers)
+    assert gone.status_code == 204
+    assert (await anonymous.get(f"/{second_path}")).status_code == 404
+    listed = (await manager.get(f"/api/recordings/{ref}/links")).json()
+    assert [link["active"] for link in listed] == [False, False]
+    for bad in ("zbp_guess", "x" * 500, "zbp_" + "A" * 43):
+        assert (await anonymous.get(f"/shared/{bad}")).status_code == 404
+
+
+def test_requested_ranges() -> None:
+    assert requested_range(None, 10) is None
+    assert requested_range("bytes=0-4", 10) == (0, 5)
+    assert requested_range("bytes=5-", 10) == (5, 10)
+    assert requested_range("bytes=-3", 10) == (7, 10)
+    assert requested_range("bytes=-30", 10) == (0, 10)
+    assert requested_range("bytes=2-100", 10) == (2, 10)
+    assert requested_range("bytes=0-1,4-5", 10) is None  # several: the whole object
+    assert requested_range("items=0-1", 10) is None
+    for unsatisfiable in ("bytes=10-", "bytes=5-2", "bytes=-0"):
+        with pytest.raises(Unsatisfiable):
+            requested_range(unsatisfiable, 10)
