@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 from library_helpers import archive_once, library_portal, spoken, with_joined_video
 from portal_helpers import Portal, closing, csrf_of
+from sqlalchemy import select
 
 from zoombridge.accounts import Role
 from zoombridge.archive.library import parse_ref
-from zoombridge.db.models import LibraryEntry
+from zoombridge.db.models import LibraryEntry, MediaAsset, Meeting, RecordingFileRow, SearchDocument
 from zoombridge.emulator.world import World
 from zoombridge.web.media_stream import Unsatisfiable, requested_range
 
@@ -242,6 +243,106 @@ def test_requested_ranges() -> None:
     assert requested_range("bytes=2-100", 10) == (2, 10)
     assert requested_range("bytes=0-1,4-5", 10) is None  # several: the whole object
     assert requested_range("items=0-1", 10) is None
-    for unsatisfiable in ("bytes=10-", "bytes=5-2", "bytes=-0"):
+    assert requested_range("bytes=5-2", 10) is None  # not a valid range: ignored
+    assert requested_range("bytes=" + "9" * 16 + "-", 10) is None
+    for unsatisfiable in ("bytes=10-", "bytes=-0"):
         with pytest.raises(Unsatisfiable):
             requested_range(unsatisfiable, 10)
+
+
+def _asset_elsewhere(portal: Portal, ref: str) -> int:
+    """A joined asset of another instance than `ref`'s."""
+    connection_id, uuid = parse_ref(ref)
+    with portal.catalog.session() as session:
+        found = session.scalar(
+            select(MediaAsset.id).where(
+                MediaAsset.kind == "joined",
+                MediaAsset.connection_id == connection_id,
+                MediaAsset.meeting_uuid != uuid,
+            )
+        )
+    assert found is not None
+    return int(found)
+
+
+async def test_nothing_beyond_the_recording_one_may_see_is_served(portal: Portal) -> None:
+    manager = await portal.signed_in(Role.MANAGER)
+    viewer = await portal.signed_in(Role.VIEWER)
+    ref = with_joined_video(portal)
+    source = (await manager.get(f"/api/recordings/{ref}")).json()["sources"][0]["id"]
+    assert (await viewer.get(f"/recordings/{ref}/media/{source}")).status_code == 404
+    assert await _share(manager, ref) == 200
+    assert (await viewer.get(f"/recordings/{ref}/media/{source}")).status_code == 200
+    other = _asset_elsewhere(portal, ref)  # an asset of a recording the viewer may not see
+    assert (await viewer.get(f"/recordings/{ref}/media/a{other}")).status_code == 404
+    headers = {"X-CSRF-Token": await csrf_of(manager)}
+    made = await manager.post(f"/api/recordings/{ref}/links", json={"days": 1}, headers=headers)
+    path = made.json()["url"].split("://", 1)[1].split("/", 1)[1]
+    anonymous = portal.client()
+    assert (await anonymous.get(f"/{path}/media/a{other}")).status_code == 404
+    public = await anonymous.get(f"/{path}")
+    assert public.status_code == 200
+    uuid = parse_ref(ref)[1]
+    with portal.catalog.session() as session:
+        host = session.scalar(select(Meeting.host_email).where(Meeting.uuid == uuid))
+    assert host
+    assert host not in public.text  # a public page does not show the host's address
+
+
+async def test_direct_messages_are_for_managers_only(portal: Portal) -> None:
+    manager = await portal.signed_in(Role.MANAGER)
+    viewer = await portal.signed_in(Role.VIEWER)
+    ref = with_joined_video(portal)
+    with portal.catalog.session() as session:
+        private = session.scalars(
+            select(SearchDocument.body).where(
+                SearchDocument.meeting_uuid == parse_ref(ref)[1], SearchDocument.private
+            )
+        ).all()
+    assert private, "the instance has a direct message in its chat"
+    assert await _share(manager, ref) == 200
+    said_by_all = [
+        line["text"] for line in (await manager.get(f"/api/recordings/{ref}")).json()["chat"]
+    ]
+    seen_by_viewer = [
+        line["text"] for line in (await viewer.get(f"/api/recordings/{ref}")).json()["chat"]
+    ]
+    assert set(private) <= set(said_by_all)
+    assert not set(private) & set(seen_by_viewer)
+    assert set(seen_by_viewer) < set(said_by_all)
+
+
+async def test_downloads_name_the_file_safely_and_a_missing_object_is_not_found(
+    portal: Portal,
+) -> None:
+    manager = await portal.signed_in(Role.MANAGER)
+    ref = with_joined_video(portal)
+    first = (await manager.get(f"/api/recordings/{ref}")).json()["originals"][0]["file_id"]
+    answer = await manager.get(f"/recordings/{ref}/files/{first}")
+    disposition = answer.headers["content-disposition"]
+    assert disposition.startswith('attachment; filename="')
+    assert "\r" not in disposition
+    assert "\n" not in disposition
+    connection_id, _uuid = parse_ref(ref)
+    with portal.catalog.session() as session:
+        key = session.scalar(
+            select(RecordingFileRow.storage_key).where(
+                RecordingFileRow.connection_id == connection_id, RecordingFileRow.file_id == first
+            )
+        )
+    assert key is not None
+    (Path(portal.bridge.storage_url().removeprefix("file://")) / key).unlink()
+    assert (await manager.get(f"/recordings/{ref}/files/{first}")).status_code == 404
+    for odd in ("²-" + ref.split("-", 1)[1], "9" * 40 + "-" + ref.split("-", 1)[1]):
+        assert (await manager.get(f"/api/recordings/{odd}")).status_code == 404
+
+
+async def test_the_host_filter_finds_each_hosts_recordings(portal: Portal) -> None:
+    manager = await portal.signed_in(Role.MANAGER)
+    listed = (await manager.get("/api/library")).json()["recordings"]
+    hosts = {item["host_email"] for item in listed}
+    assert None not in hosts  # a user's listing omits the host's address; the sync fills it
+    host = sorted(hosts)[0]
+    mine = (await manager.get("/api/library", params={"host": host.upper()})).json()
+    assert {item["host_email"] for item in mine["recordings"]} == {host}
+    assert len(mine["recordings"]) == sum(1 for item in listed if item["host_email"] == host)

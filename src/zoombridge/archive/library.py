@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select, true, tuple_
 from sqlalchemy.orm import Session
 
 from zoombridge.archive.search import MAX_LIMIT, SearchHit, search
@@ -68,10 +68,12 @@ class RecordingNotFound(InvalidInput):
 
 @dataclass(frozen=True)
 class Reader:
-    """Who is looking: a portal user's id, and whether their role sees every recording."""
+    """Who is looking: a portal user's id, and whether their role sees every recording; or,
+    for a public link, nobody, allowed the one recording (connection id, UUID) in `only`."""
 
     user_id: int
     sees_all: bool
+    only: tuple[int, str] | None = None
 
 
 def make_ref(connection_id: int, uuid: str) -> str:
@@ -82,7 +84,7 @@ def make_ref(connection_id: int, uuid: str) -> str:
 def parse_ref(ref: str) -> tuple[int, str]:
     """(connection id, UUID) of a reference; RecordingNotFound for anything malformed."""
     head, _, encoded = ref.partition("-")
-    if not head.isdigit() or not encoded or len(ref) > 200:
+    if not (head.isascii() and head.isdigit() and len(head) <= 9) or not encoded or len(ref) > 200:
         raise RecordingNotFound(f"no recording {ref[:80]!r}")
     try:
         uuid = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode()
@@ -104,6 +106,8 @@ def _entry_join() -> ColumnElement[bool]:
 
 def _may_see(reader: Reader) -> ColumnElement[bool]:
     """The SQL condition for "this reader may see the recording" (entry outer-joined)."""
+    if reader.only is not None:
+        return and_(Meeting.connection_id == reader.only[0], Meeting.uuid == reader.only[1])
     if reader.sees_all:
         return true()
     chosen = exists().where(
@@ -249,6 +253,8 @@ def visible_instance(session: Session, reader: Reader, ref: str) -> RecordingSum
 
 def may_manage(session: Session, reader: Reader, connection_id: int, uuid: str) -> bool:
     """Whether `reader` may change the recording's sharing: its author, or a Manager+."""
+    if reader.only is not None:
+        return False
     if reader.sees_all:
         return True
     author = session.scalar(
@@ -352,7 +358,12 @@ def readable_hits(
         seen = session.execute(
             select(Meeting.connection_id, Meeting.uuid)
             .outerjoin(LibraryEntry, _entry_join())
-            .where(Meeting.uuid.in_({hit.meeting_uuid for hit in hits}), _may_see(reader))
+            .where(
+                tuple_(Meeting.connection_id, Meeting.uuid).in_(
+                    {(hit.connection_id, hit.meeting_uuid) for hit in hits}
+                ),
+                _may_see(reader),
+            )
         ).all()
     visible = {(connection_id, uuid) for connection_id, uuid in seen}
     mine = [hit for hit in hits if (hit.connection_id, hit.meeting_uuid) in visible]

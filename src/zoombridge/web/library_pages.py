@@ -28,8 +28,8 @@ from zoombridge.archive.public_links import (
 from zoombridge.errors import InvalidInput
 from zoombridge.web.auth import context, page_user
 from zoombridge.web.library_view import (
-    PUBLIC,
     add_speakers,
+    link_reader,
     media_for,
     reader_of,
     recording_view,
@@ -137,7 +137,7 @@ async def _stream(
         store = await asyncio.to_thread(store_for, portal, int(ref.split("-", 1)[0]))
     except RecordingNotFound as exc:
         raise HTTPException(404, str(exc)) from None
-    return stream_object(request, store, item, attachment=original)
+    return await stream_object(request, store, item, attachment=original)
 
 
 @router.post("/recordings/{ref}/sharing")
@@ -218,7 +218,9 @@ async def shared(request: Request, token: str) -> Response:
     portal = context(request)
     ref = await _opened(request, token)
     try:
-        view = await asyncio.to_thread(recording_view, portal.catalog, PUBLIC, ref, public=True)
+        view = await asyncio.to_thread(
+            recording_view, portal.catalog, link_reader(ref), ref, public=True
+        )
     except RecordingNotFound as exc:
         raise HTTPException(404, str(exc)) from None
     await add_speakers(portal, view)
@@ -230,4 +232,4 @@ async def shared(request: Request, token: str) -> Response:
 @router.get("/shared/{token}/media/{source_id}")
 async def shared_play(request: Request, token: str, source_id: str) -> Response:
     ref = await _opened(request, token)
-    return await _stream(request, PUBLIC, ref, source_id, original=False)
+    return await _stream(request, link_reader(ref), ref, source_id, original=False)

@@ -3,6 +3,7 @@ recording's page assembled from the catalog (and, for talk time, from storage)."
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -39,7 +40,6 @@ from zoombridge.storage import Store
 from zoombridge.web.auth import PortalContext
 
 __all__ = [
-    "PUBLIC",
     "RecordingView",
     "add_speakers",
     "media_for",
@@ -48,12 +48,14 @@ __all__ = [
     "store_for",
 ]
 
-# The reader a public link acts as: sees the one recording the link opened, nothing else.
-PUBLIC = Reader(user_id=0, sees_all=True)
-
 
 def reader_of(principal: Principal) -> Reader:
     return Reader(principal.user_id, principal.can(Role.MANAGER))
+
+
+def link_reader(ref: str) -> Reader:
+    """The reader a public link acts as: nobody, allowed the one recording it opened."""
+    return Reader(user_id=0, sees_all=False, only=parse_ref(ref))
 
 
 @dataclass
@@ -118,11 +120,11 @@ async def add_speakers(portal: PortalContext, view: RecordingView) -> None:
     """Talk time per speaker, from the stored timeline or transcript (left empty when the
     store cannot be read: the page still shows)."""
     summary = view.summary
-    store = store_for(portal, summary.connection_id)
     try:
+        store = await asyncio.to_thread(store_for, portal, summary.connection_id)
         archive = _StoredArchive(summary.connection_id, portal.catalog, store)
         view.speakers = await instance_speakers(archive, summary.uuid)
-    except (OSError, StorageError):  # FileNotFoundError is an OSError
+    except (OSError, StorageError, RecordingNotFound):  # FileNotFoundError is an OSError
         view.speakers = []
 
 

@@ -10,15 +10,17 @@ import re
 from collections.abc import AsyncIterator
 from urllib.parse import quote
 
+from fastapi import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from zoombridge.archive.library_detail import MediaObject
+from zoombridge.errors import StorageError
 from zoombridge.storage import Store
 
 __all__ = ["Unsatisfiable", "requested_range", "stream_object"]
 
-RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+RANGE = re.compile(r"bytes=([0-9]{0,15})-([0-9]{0,15})")  # 15 digits: petabytes
 
 
 class Unsatisfiable(Exception):
@@ -42,32 +44,42 @@ def requested_range(header: str | None, size: int) -> tuple[int, int] | None:
             raise Unsatisfiable
         return max(0, size - length), size
     start = int(first)
-    end = min(size, int(last) + 1) if last else size
-    if start >= size or end <= start:
+    if last and int(last) < start:
+        return None  # not a valid range: RFC 9110 says to ignore it
+    if start >= size:
         raise Unsatisfiable
-    return start, end
+    return start, min(size, int(last) + 1) if last else size
 
 
-def stream_object(
+async def stream_object(
     request: Request, store: Store, item: MediaObject, *, attachment: bool
 ) -> Response:
-    """The object (or the part the Range header asks for) as it lies in storage."""
+    """The object (or the part the Range header asks for) as it lies in storage. Its size is
+    asked of the store first: a missing object is a 404 before any byte is promised."""
+    try:
+        size = (await store.info(item.storage_key)).size
+    except FileNotFoundError:
+        raise HTTPException(
+            404, "the stored file is missing: run zoombridge archive verify"
+        ) from None
+    except StorageError as exc:
+        raise HTTPException(502, f"the storage could not be read: {exc}") from None
     headers = {
         "Accept-Ranges": "bytes",
         "Cache-Control": "private, max-age=3600",
         "Content-Disposition": _disposition(item.filename, attachment=attachment),
     }
     try:
-        wanted = requested_range(request.headers.get("range"), item.size)
+        wanted = requested_range(request.headers.get("range"), size)
     except Unsatisfiable:
-        headers["Content-Range"] = f"bytes */{item.size}"
+        headers["Content-Range"] = f"bytes */{size}"
         return Response(status_code=416, headers=headers)
     if wanted is None:
-        start, end, status = 0, item.size, 200
+        start, end, status = 0, size, 200
     else:
         start, end = wanted
         status = 206
-        headers["Content-Range"] = f"bytes {start}-{end - 1}/{item.size}"
+        headers["Content-Range"] = f"bytes {start}-{end - 1}/{size}"
     headers["Content-Length"] = str(end - start)
 
     async def body() -> AsyncIterator[bytes]:
