@@ -126,6 +126,8 @@ async def discover_host(
     instances = 0
     async for listed in iter_user_recordings(zoom, plan.user_id, plan.since, plan.till):
         meeting = await with_participant_audio(zoom, listed)
+        if not meeting.host_email:  # a user's listing omits it: the library and search need it
+            meeting = meeting.model_copy(update={"host_email": plan.email})
         keys = instance_keys(key_template, meeting, plan.user_id, plan.email)
         instances += 1
         record_instance(catalog, connection_id, meeting, keys, now)
