@@ -2,7 +2,7 @@
 
 `python -m bench [NAME ...]` runs only the named ones: throughput, pacing, archive (the five
 archive benches), archive-throughput, archive-memory, archive-api, archive-webhook,
-webhook-ingest, media (the media benches), media-join, search-scale. The rows go to
+webhook-ingest, media (the media benches), media-join, search-scale, portal-pages. The rows go to
 bench/results.json, each marked with its bench; the rows of benches not run stay.
 """
 
@@ -24,6 +24,7 @@ from bench import (
     archive_webhook,
     media_join,
     pacing,
+    portal_pages,
     search_scale,
     throughput,
     webhook_ingest,
@@ -40,6 +41,7 @@ BENCHES: dict[str, Bench] = {
     "webhook-ingest": webhook_ingest.run,
     "media-join": media_join.run,
     "search-scale": search_scale.run,
+    "portal-pages": portal_pages.run,
 }
 GROUPS = {
     "archive": [
