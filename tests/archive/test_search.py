@@ -13,9 +13,12 @@ from hypothesis import strategies as st
 from search_helpers import ENGINES, connection, opened_catalog
 
 from shared_helpers import EPOCH, meeting
+from zoombridge.accounts import Role
+from zoombridge.accounts.users import create_user
 from zoombridge.archive.search import Document, SearchHit, index_meeting, search
 from zoombridge.archive.search_query import MAX_QUERY_CHARS, MAX_TERMS, parse_query
 from zoombridge.db import Catalog
+from zoombridge.db.models import LibraryEntry, LibraryViewer
 from zoombridge.errors import InvalidInput
 
 
@@ -228,3 +231,44 @@ def test_no_text_breaks_the_engine(archive: Catalog, query: str) -> None:
     assert all(h.connection_id == 1 and not h.private for h in hits)
     if not any(not t.exclude for t in terms):
         assert hits == []
+
+
+def test_a_reader_searches_only_their_own_and_shared_recordings(archive: Catalog) -> None:
+    """On both engines: an author sees their drafts, everyone signed in sees recordings
+    published to them, chosen viewers see theirs, and nobody sees an unpublished one."""
+    now = EPOCH
+    ada = create_user(archive, "ada@example.edu", Role.CONTRIBUTOR, now)
+    bob = create_user(archive, "bob@example.edu", Role.VIEWER, now)
+    eve = create_user(archive, "eve@example.edu", Role.VIEWER, now)
+    with archive.session() as session, session.begin():
+        session.add_all(
+            [
+                LibraryEntry(
+                    connection_id=1,
+                    meeting_uuid="often",
+                    author_id=ada.id,
+                    status="draft",
+                    visibility="author",
+                    updated_at=now,
+                ),
+                LibraryEntry(
+                    connection_id=1,
+                    meeting_uuid="once",
+                    status="published",
+                    visibility="chosen",
+                    updated_at=now,
+                ),
+                LibraryViewer(connection_id=1, meeting_uuid="once", user_id=bob.id),
+                LibraryEntry(
+                    connection_id=2,
+                    meeting_uuid="elsewhere",
+                    status="published",
+                    visibility="signed_in",
+                    updated_at=now,
+                ),
+            ]
+        )
+    assert set(uuids(search(archive, "budget", reader_id=ada.id))) == {"often", "elsewhere"}
+    assert set(uuids(search(archive, "budget", reader_id=bob.id))) == {"once", "elsewhere"}
+    assert set(uuids(search(archive, "budget", reader_id=eve.id))) == {"elsewhere"}
+    assert set(uuids(search(archive, "budget"))) == {"often", "once", "elsewhere"}

@@ -12,7 +12,8 @@ from portal_helpers import Portal, closing, csrf_of
 from sqlalchemy import select
 
 from zoombridge.accounts import Role
-from zoombridge.archive.library import parse_ref
+from zoombridge.archive.library import make_ref, parse_ref
+from zoombridge.archive.search_index import Document, index_meeting
 from zoombridge.db.models import LibraryEntry, MediaAsset, Meeting, RecordingFileRow, SearchDocument
 from zoombridge.emulator.world import World
 from zoombridge.web.media_stream import Unsatisfiable, requested_range
@@ -346,3 +347,25 @@ async def test_the_host_filter_finds_each_hosts_recordings(portal: Portal) -> No
     mine = (await manager.get("/api/library", params={"host": host.upper()})).json()
     assert {item["host_email"] for item in mine["recordings"]} == {host}
     assert len(mine["recordings"]) == sum(1 for item in listed if item["host_email"] == host)
+
+
+async def test_a_viewer_finds_what_is_shared_under_many_newer_hidden_matches(
+    portal: Portal,
+) -> None:
+    """Visibility is applied where the engine looks for matches, not to the best hits of the
+    whole archive afterwards: 280 newer matches in hidden recordings do not bury the one a
+    viewer may see."""
+    manager = await portal.signed_in(Role.MANAGER)
+    viewer = await portal.signed_in(Role.VIEWER)
+    with portal.catalog.session() as session:
+        by_age = session.scalars(select(Meeting.uuid).order_by(Meeting.start_time)).all()
+    oldest, newer = by_age[0], by_age[1:]
+    said = [Document("transcript", f"the zebra crossing number {n}", None, n) for n in range(40)]
+    for uuid in newer:
+        index_meeting(portal.catalog, 1, uuid, said)
+    index_meeting(portal.catalog, 1, oldest, [Document("transcript", "a zebra in the old one")])
+    assert await _share(manager, make_ref(1, oldest)) == 200
+    found = (await viewer.get("/api/search", params={"q": "zebra", "limit": 50})).json()
+    assert [hit["ref"] for hit in found] == [make_ref(1, oldest)]
+    everything = (await manager.get("/api/search", params={"q": "zebra", "limit": 200})).json()
+    assert len(everything) == 200

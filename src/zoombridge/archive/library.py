@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select, true, tuple_
+from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select, true
 from sqlalchemy.orm import Session
 
-from zoombridge.archive.search import MAX_LIMIT, SearchHit, search
+from zoombridge.archive.search import SearchHit, search
 from zoombridge.db import Catalog, FileState
 from zoombridge.db.models import (
     MEETING_FILES,
@@ -347,24 +347,7 @@ def _user_ids(session: Session, emails: tuple[str, ...]) -> list[int]:
 def readable_hits(
     catalog: Catalog, reader: Reader, query: str, *, limit: int, offset: int = 0, **filters: Any
 ) -> list[SearchHit]:
-    """Search hits in recordings `reader` may see. For readers who do not see everything,
-    the best MAX_LIMIT hits of the whole archive are narrowed to theirs."""
-    if reader.sees_all:
-        return search(catalog, query, limit=limit, offset=offset, **filters)
-    hits = search(catalog, query, limit=MAX_LIMIT, **filters)
-    if not hits:
-        return []
-    with catalog.session() as session:
-        seen = session.execute(
-            select(Meeting.connection_id, Meeting.uuid)
-            .outerjoin(LibraryEntry, _entry_join())
-            .where(
-                tuple_(Meeting.connection_id, Meeting.uuid).in_(
-                    {(hit.connection_id, hit.meeting_uuid) for hit in hits}
-                ),
-                _may_see(reader),
-            )
-        ).all()
-    visible = {(connection_id, uuid) for connection_id, uuid in seen}
-    mine = [hit for hit in hits if (hit.connection_id, hit.meeting_uuid) in visible]
-    return mine[offset : offset + limit]
+    """Search hits in recordings `reader` may see: for readers who do not see everything,
+    the engines look only at documents of their recordings (the library's rule)."""
+    reader_id = None if reader.sees_all else reader.user_id
+    return search(catalog, query, limit=limit, offset=offset, reader_id=reader_id, **filters)

@@ -147,6 +147,7 @@ def search(
     offset: int = 0,
     include_private: bool = False,
     candidates: int = CANDIDATES,
+    reader_id: int | None = None,
 ) -> list[SearchHit]:
     """Ranked hits for `query`. Dates are UTC; a `date` covers its whole day.
     InvalidInput for an over-long query, naive datetimes, a reversed date range or a
@@ -161,7 +162,7 @@ def search(
         found: list[Candidate] = []
         for conn_id in _connections(connection, connection_id):
             low, high = id_range(conn_id, first, last)
-            window = Window(low, high, host_email or None, include_private, candidates)
+            window = Window(low, high, host_email or None, include_private, candidates, reader_id)
             found += _candidates(connection, parsed, window)
         newest = sorted(found, key=lambda c: (_minute(c.id), c.id), reverse=True)
         page = _ranked(newest[:candidates])[offset : offset + limit]

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, bindparam, text
 from zoombridge.archive.search_query import (
     MARK_CLOSE,
     MARK_OPEN,
+    VISIBLE_TO_READER,
     Candidate,
     Query,
     Term,
@@ -59,11 +60,13 @@ def candidates(connection: Connection, query: Query, window: Window) -> list[Can
                     WHERE m.connection_id = d.connection_id AND m.uuid = d.meeting_uuid
                     AND lower(m.host_email) = :host)"""
     private = "" if window.include_private else "AND NOT d.private"
+    reader = "" if window.reader_id is None else VISIBLE_TO_READER
     statement = text(
         f"""
         SELECT d.id, d.meeting_uuid, d.kind, ts_rank_cd(d.search_vector, {sql}, 1)
         FROM search_documents AS d
         WHERE d.search_vector @@ {sql} AND d.id BETWEEN :low AND :high {host} {private}
+        {reader}
         ORDER BY d.id DESC
         LIMIT :size
         """  # noqa: S608 - only fixed fragments; every user value is a bound parameter
@@ -76,6 +79,8 @@ def candidates(connection: Connection, query: Query, window: Window) -> list[Can
     }
     if window.host_email:
         values["host"] = window.host_email.strip().lower()
+    if window.reader_id is not None:
+        values["reader"] = window.reader_id
     rows = connection.execute(statement, values).all()
     return [Candidate(row[0], row[1], row[2], float(row[3])) for row in rows]
 

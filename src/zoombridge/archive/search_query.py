@@ -21,6 +21,7 @@ from zoombridge.errors import InvalidInput
 __all__ = [
     "MAX_QUERY_CHARS",
     "MAX_TERMS",
+    "VISIBLE_TO_READER",
     "Query",
     "Term",
     "fts5_expression",
@@ -139,6 +140,21 @@ class Window:
     host_email: str | None
     include_private: bool
     size: int
+    # A portal user who sees only their own and shared recordings: only those are searched.
+    reader_id: int | None = None
+
+
+# The library's visibility rule (zoombridge.archive.library) as a condition on a search
+# document `d`, for the engines' own SQL: the reader wrote the recording, or it is published
+# to every signed-in user or to them by name.
+VISIBLE_TO_READER = """AND EXISTS (
+    SELECT 1 FROM library_entries AS e
+    WHERE e.connection_id = d.connection_id AND e.meeting_uuid = d.meeting_uuid
+    AND (e.author_id = :reader OR (e.status = 'published' AND (e.visibility = 'signed_in'
+        OR (e.visibility = 'chosen' AND EXISTS (
+            SELECT 1 FROM library_viewers AS v
+            WHERE v.connection_id = e.connection_id AND v.meeting_uuid = e.meeting_uuid
+            AND v.user_id = :reader))))))"""
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from zoombridge.archive.search_index import PRIVATE_TOKEN, host_token
 from zoombridge.archive.search_query import (
     MARK_CLOSE,
     MARK_OPEN,
+    VISIBLE_TO_READER,
     Candidate,
     Query,
     Window,
@@ -33,18 +34,18 @@ SPEAKER_WEIGHT, BODY_WEIGHT = 0.5, 1.0
 SNIPPET_TOKENS = 24
 
 _MARKS = f"char({ord(MARK_OPEN)}), char({ord(MARK_CLOSE)})"
-_CANDIDATES = text(
-    f"""
+_CANDIDATES = f"""
     SELECT search_fts.rowid,
            highlight(search_fts, 1, {_MARKS}),
            highlight(search_fts, 2, {_MARKS}),
            d.meeting_uuid, d.kind
     FROM search_fts JOIN search_documents AS d ON d.id = search_fts.rowid
-    WHERE search_fts MATCH :match AND search_fts.rowid BETWEEN :low AND :high
+    WHERE search_fts MATCH :match AND search_fts.rowid BETWEEN :low AND :high {{reader}}
     ORDER BY search_fts.rowid DESC
     LIMIT :size
     """  # noqa: S608 - constants only; the query is a bound parameter
-)
+_EVERYONE = text(_CANDIDATES.format(reader=""))
+_ONE_READER = text(_CANDIDATES.format(reader=VISIBLE_TO_READER))
 _SNIPPETS = text(
     f"""
     SELECT rowid, snippet(search_fts, 2, {_MARKS}, '…', {SNIPPET_TOKENS})
@@ -65,15 +66,16 @@ def _match(query: Query, window: Window) -> str:
 
 
 def candidates(connection: Connection, query: Query, window: Window) -> list[Candidate]:
-    rows = connection.execute(
-        _CANDIDATES,
-        {
-            "match": _match(query, window),
-            "low": window.low,
-            "high": window.high,
-            "size": window.size,
-        },
-    ).all()
+    values = {
+        "match": _match(query, window),
+        "low": window.low,
+        "high": window.high,
+        "size": window.size,
+    }
+    if window.reader_id is None:
+        rows = connection.execute(_EVERYONE, values).all()
+    else:
+        rows = connection.execute(_ONE_READER, {**values, "reader": window.reader_id}).all()
     counted = [(row[0], row[3], row[4], _counts(row[1]), _counts(row[2])) for row in rows]
     speaker_mean = _mean([c[3][1] for c in counted])
     body_mean = _mean([c[4][1] for c in counted])
