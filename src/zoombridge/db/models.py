@@ -170,7 +170,11 @@ class Meeting(Base):
     # was built from): re-indexing skips instances whose digest has not changed.
     search_digest: Mapped[str | None] = mapped_column(String(64))
 
-    __table_args__ = (Index("ix_meetings_start", "connection_id", "start_time"),)
+    __table_args__ = (
+        Index("ix_meetings_start", "connection_id", "start_time"),
+        # The library lists every connection's instances newest first, a page at a time.
+        Index("ix_meetings_newest", "start_time", "uuid"),
+    )
 
 
 class RecordingFileRow(Base):
@@ -205,7 +209,10 @@ class RecordingFileRow(Base):
     probed_at: Mapped[datetime | None]
 
     __table_args__ = (
-        Index("ix_files_meeting", "connection_id", "meeting_uuid"),
+        # With the state: "has this instance an archived file" is answered from the index
+        # (with only the two ids, SQLite preferred ix_files_state and read every archived
+        # file of the connection for each instance).
+        Index("ix_files_meeting_state", "connection_id", "meeting_uuid", "state"),
         Index("ix_files_state", "connection_id", "state"),
     )
 

@@ -1,5 +1,9 @@
 """the portal's library: each recording's author, publish status and visibility, the users
-chosen to see it, and its public links
+chosen to see it, and its public links; indexes for listing it newest first
+
+ix_files_meeting gains the state (as ix_files_meeting_state): the library asks of each
+instance whether it has an archived file, and with only the two ids in the index SQLite
+answered it from ix_files_state, reading every archived file of the connection each time.
 
 Revision ID: 0008
 Revises: 0007
@@ -22,6 +26,13 @@ When = zoombridge.db.models.UtcDateTime
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("recording_files") as batch_op:
+        batch_op.drop_index("ix_files_meeting")
+        batch_op.create_index(
+            "ix_files_meeting_state", ["connection_id", "meeting_uuid", "state"], unique=False
+        )
+    with op.batch_alter_table("meetings") as batch_op:
+        batch_op.create_index("ix_meetings_newest", ["start_time", "uuid"], unique=False)
     op.create_table(
         "library_entries",
         sa.Column("connection_id", sa.Integer(), nullable=False),
@@ -72,3 +83,8 @@ def downgrade() -> None:
     op.drop_table("library_viewers")
     op.drop_index("ix_library_author", table_name="library_entries")
     op.drop_table("library_entries")
+    with op.batch_alter_table("meetings") as batch_op:
+        batch_op.drop_index("ix_meetings_newest")
+    with op.batch_alter_table("recording_files") as batch_op:
+        batch_op.drop_index("ix_files_meeting_state")
+        batch_op.create_index("ix_files_meeting", ["connection_id", "meeting_uuid"], unique=False)
