@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from library_helpers import archive_once, library_portal, spoken, with_joined_video
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 from portal_helpers import PASSWORD, Portal, archive_with_troubles, open_portal
 
 from zoombridge.accounts import Role
@@ -124,5 +124,36 @@ def test_a_viewer_searches_a_spoken_phrase_and_the_player_jumps_to_it(
                 arg=first_at,
             )
             expect(player).to_be_visible()
+    finally:
+        portal.catalog.dispose()
+
+
+def test_a_manager_shares_a_public_link_that_plays_and_then_expires(
+    archived: tuple[Path, World], tmp_path: Path, page: Page, browser: Browser
+) -> None:
+    portal = library_portal(archived, tmp_path)
+    ref = with_joined_video(portal)
+    portal.add_user(Role.MANAGER, "ops@example.edu")
+    try:
+        with serve_asgi(portal.app) as base:  # type: ignore[arg-type]
+            _sign_in(page, base, f"/recordings/{ref}")
+            sharing = page.locator("#sharing")
+            sharing.get_by_label("Status").select_option("published")
+            sharing.get_by_role("button", name="Save sharing").click()
+            sharing.get_by_label("Valid for").fill("2")
+            sharing.get_by_role("button", name="Make a public link").click()
+            link = page.get_by_label("new public link").input_value()
+            assert link.startswith(f"{base}/shared/zbp_")
+            stranger = browser.new_context().new_page()  # nobody signed in
+            stranger.goto(link)
+            expect(stranger.locator("#sharing")).to_have_count(0)
+            stranger.wait_for_function("document.getElementById('player').readyState >= 1")
+            duration = stranger.evaluate("document.getElementById('player').duration")
+            assert duration > 1
+            portal.clock.advance(2 * 86400 + 1)
+            gone = stranger.goto(link)
+            assert gone is not None
+            assert gone.status == 404
+            stranger.context.close()
     finally:
         portal.catalog.dispose()
