@@ -20,7 +20,11 @@
     │   ├── SignInRefused           wrong e-mail or password, or too many tries (`retry_at`)
     │   └── InvalidInput            input from outside (a webhook, a file) is malformed
     │       ├── WebhookRejected     signature, timestamp, size or shape is wrong
-    │       └── LinkUnusable        a password link is unknown, expired, used or replaced
+    │       ├── LinkUnusable        a password link is unknown, expired, used or replaced
+    │       ├── RecordingNotFound   no such recording, or one the reader may not see
+    │       ├── RulesInvalid        a privacy rules file is malformed; `where` names the place
+    │       ├── TokenNotAccepted    a reversible pseudonym cannot be decrypted (stale key, foreign)
+    │       └── BadRecords          rows of a bulk file are malformed; `problems` lists (line, why)
     └── SkippableError              this item cannot be done; carry on with the others
         ├── ZoomNotFound            Zoom says the user, meeting or recording does not exist
         ├── NotMediaError           a download returned an error page instead of the file
@@ -37,6 +41,7 @@ from datetime import datetime
 
 __all__ = [
     "AuthenticationError",
+    "BadRecords",
     "ConfigurationError",
     "DailyLimitReached",
     "FatalError",
@@ -50,11 +55,14 @@ __all__ = [
     "PaginationError",
     "RateLimited",
     "ReauthorizationNeeded",
+    "RecordingNotFound",
     "RetriableError",
+    "RulesInvalid",
     "SignInRefused",
     "SizeMismatch",
     "SkippableError",
     "StorageError",
+    "TokenNotAccepted",
     "TransportError",
     "UnusableMedia",
     "WebhookRejected",
@@ -222,6 +230,39 @@ class LinkUnusable(InvalidInput):
     def __init__(self, message: str, *, known: bool) -> None:
         super().__init__(message)
         self.known = known
+
+
+class RecordingNotFound(InvalidInput):
+    """No such recording, or one the reader may not see (the two are not told apart)."""
+
+
+class RulesInvalid(InvalidInput):
+    """A rules document cannot be used; nothing was loaded."""
+
+    def __init__(self, where: str, problem: str) -> None:
+        super().__init__(f"{where}: {problem}" if where else problem)
+        self.where = where
+        self.problem = problem
+
+
+class TokenNotAccepted(InvalidInput):
+    """A reversible token was not made with any key this installation holds, or was altered."""
+
+    def __init__(self, message: str, *, key_id: str | None = None) -> None:
+        super().__init__(message)
+        self.key_id = key_id
+
+
+class BadRecords(InvalidInput):
+    """Malformed rows in a bulk file: `problems` is [(line number, what is wrong)]."""
+
+    def __init__(self, source: str, problems: list[tuple[int, str]], *, more: int = 0) -> None:
+        listed = "; ".join(f"line {line}: {reason}" for line, reason in problems)
+        extra = f" (and {more} more)" if more else ""
+        super().__init__(f"{source}: malformed rows: {listed}{extra}")
+        self.source = source
+        self.problems = list(problems)
+        self.more = more
 
 
 class ZoomNotFound(SkippableError, ZoomError):

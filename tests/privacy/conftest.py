@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from privacy_helpers import KEY, SALT
 
 from zoombridge.privacy import PrivacyKeys, Pseudonymizer, make_pseudonymizer
-
-SALT = "a-salt-of-sixteen-or-more"
-KEY = "an-encryption-key-long-enough"
 
 
 @pytest.fixture

@@ -8,9 +8,9 @@ import json
 from pathlib import Path
 
 import pytest
+from privacy_helpers import SALT
 from typer.testing import CliRunner
 
-from conftest import SALT
 from zoombridge.cli import app
 from zoombridge.errors import InvalidInput
 from zoombridge.privacy import (

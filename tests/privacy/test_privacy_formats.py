@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from privacy_helpers import KEY, SALT
 
-from conftest import KEY, SALT
 from zoombridge.errors import ConfigurationError
 from zoombridge.privacy import (
     DomainHandling,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from zoombridge.privacy.errors import RulesInvalid
+from zoombridge.errors import RulesInvalid
 from zoombridge.privacy.rules_yaml import MAX_RULES_BYTES, default_rules, load_rules, parse_rules
 from zoombridge.privacy.templates import PathTemplate, is_meeting_uuid
 

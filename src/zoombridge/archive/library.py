@@ -32,7 +32,7 @@ from zoombridge.db.models import (
     PortalUser,
     RecordingFileRow,
 )
-from zoombridge.errors import InvalidInput
+from zoombridge.errors import InvalidInput, RecordingNotFound
 
 __all__ = [
     "LIBRARY_PAGE",
@@ -60,10 +60,6 @@ STATUSES = ("draft", "published")
 VISIBILITIES = ("author", "chosen", "signed_in")
 WEBINAR_TYPES = (5, 6, 9)  # Zoom's recording "type" of a webinar
 MAX_CHOSEN = 500
-
-
-class RecordingNotFound(InvalidInput):
-    """No such recording, or one the reader may not see (the two are not told apart)."""
 
 
 @dataclass(frozen=True)

@@ -21,11 +21,10 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
 
 from zoombridge.cli.common import JsonOption, configuration_errors_exit, err
-from zoombridge.errors import InvalidInput
+from zoombridge.errors import BadRecords, InvalidInput
 from zoombridge.privacy import Pseudonymizer, pseudonymizer_from_settings
 from zoombridge.privacy.bulk import BulkResult, sanitize_file
 from zoombridge.privacy.bulk_rules import load_bulk_rules
-from zoombridge.privacy.errors import BadRecords
 from zoombridge.settings import load_settings
 
 __all__ = ["privacy_app"]

@@ -10,8 +10,7 @@
 
 from __future__ import annotations
 
-from zoombridge.errors import ConfigurationError
-from zoombridge.privacy.errors import BadRecords, RulesInvalid, TokenNotAccepted
+from zoombridge.errors import BadRecords, ConfigurationError, RulesInvalid, TokenNotAccepted
 from zoombridge.privacy.formats import DomainHandling, Encoding, Pseudonymizer, PseudonymOptions
 from zoombridge.privacy.formats_psoxy import PsoxyPseudonymizer
 from zoombridge.privacy.formats_zoombridge import ZoombridgePseudonymizer

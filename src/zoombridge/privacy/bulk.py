@@ -22,10 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Literal, cast
 
-from zoombridge.errors import InvalidInput
+from zoombridge.errors import BadRecords, InvalidInput
 from zoombridge.privacy.bulk_records import RecordRules
 from zoombridge.privacy.bulk_rules import BulkRules, ColumnPlan
-from zoombridge.privacy.errors import BadRecords
 from zoombridge.privacy.formats import Pseudonymizer, PseudonymOptions
 
 __all__ = ["MAX_LINE_BYTES", "BulkResult", "FileKind", "kind_of", "sanitize_file"]

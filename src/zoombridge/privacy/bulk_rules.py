@@ -23,8 +23,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from zoombridge.errors import InvalidInput
-from zoombridge.privacy.errors import RulesInvalid
+from zoombridge.errors import InvalidInput, RulesInvalid
 from zoombridge.privacy.formats import DomainHandling, Encoding, PseudonymOptions
 from zoombridge.privacy.rules import Transform, shorthand_transform
 from zoombridge.privacy.rules_yaml import MAX_RULES_BYTES, read_yaml

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from zoombridge.privacy.errors import RulesInvalid
+from zoombridge.errors import RulesInvalid
 from zoombridge.privacy.paths import JsonPath
 from zoombridge.privacy.rules import (
     Decision,

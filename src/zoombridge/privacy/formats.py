@@ -24,9 +24,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from zoombridge.errors import ConfigurationError
+from zoombridge.errors import ConfigurationError, TokenNotAccepted
 from zoombridge.privacy.canonical import Identity, canonical_ip, canonical_value
-from zoombridge.privacy.errors import TokenNotAccepted
 
 __all__ = [
     "DomainHandling",

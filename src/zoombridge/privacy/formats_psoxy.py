@@ -24,8 +24,8 @@ import re
 from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
+from zoombridge.errors import TokenNotAccepted
 from zoombridge.privacy.canonical import canonical_value, java_ip_text
-from zoombridge.privacy.errors import TokenNotAccepted
 from zoombridge.privacy.formats import Pseudonymizer
 from zoombridge.privacy.keys import PrivacyKeys
 

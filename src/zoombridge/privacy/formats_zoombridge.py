@@ -24,8 +24,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESSIV
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from zoombridge.errors import ConfigurationError
-from zoombridge.privacy.errors import TokenNotAccepted
+from zoombridge.errors import ConfigurationError, TokenNotAccepted
 from zoombridge.privacy.formats import Pseudonymizer
 from zoombridge.privacy.keys import PrivacyKeys
 

@@ -34,7 +34,7 @@ from urllib.parse import parse_qsl
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from zoombridge.privacy.errors import RulesInvalid
+from zoombridge.errors import RulesInvalid
 from zoombridge.privacy.formats import DomainHandling, Encoding, PseudonymOptions
 from zoombridge.privacy.paths import JsonPath
 

@@ -17,8 +17,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from zoombridge.errors import RulesInvalid
 from zoombridge.privacy.endpoints import CompiledRules, compile_rules
-from zoombridge.privacy.errors import RulesInvalid
 from zoombridge.privacy.rules import ACTIONS, RulesFile
 
 __all__ = ["MAX_RULES_BYTES", "default_rules", "load_rules", "parse_rules", "read_yaml"]
