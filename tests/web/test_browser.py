@@ -124,6 +124,14 @@ def test_a_viewer_searches_a_spoken_phrase_and_the_player_jumps_to_it(
                 arg=first_at,
             )
             expect(player).to_be_visible()
+            # another timeline (one of Zoom's segment files): the panel says so and rests
+            note = page.locator("#timeline-note")
+            expect(note).to_be_hidden()
+            page.locator('ul.sources a[data-joined="no"]').first.click()
+            expect(note).to_be_visible()
+            expect(page.locator("#transcript li.now")).to_have_count(0)
+            page.locator('ul.sources a[data-joined="yes"]').first.click()
+            expect(note).to_be_hidden()
     finally:
         portal.catalog.dispose()
 

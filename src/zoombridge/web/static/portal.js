@@ -15,7 +15,15 @@ document.querySelectorAll("time[datetime]").forEach((element) => {
 const player = document.getElementById("player");
 const cues = Array.from(document.querySelectorAll("#transcript li[data-at]"));
 if (player) {
+  // The transcript's times are on the first source's timeline (the joined recording, when
+  // there is one); on another timeline the panel neither follows nor jumps.
+  const note = document.getElementById("timeline-note");
+  const panel = document.getElementById("transcript");
+  const firstSource = player.getAttribute("src");
+  let following = true;
+  let current = null;
   const jump = (seconds) => {
+    if (!following) return;
     player.currentTime = seconds;
     player.play().catch(() => {}); // autoplay may be refused; the position still moves
   };
@@ -26,10 +34,16 @@ if (player) {
     link.addEventListener("click", (event) => {
       event.preventDefault();
       player.src = link.dataset.source;
+      const bothJoined = link.dataset.joined === "yes" && player.dataset.joined === "yes";
+      following = bothJoined || link.dataset.source === firstSource;
+      if (note) note.hidden = following;
+      panel?.classList.toggle("elsewhere", !following);
+      current?.classList.remove("now");
+      current = null;
     });
   });
-  let current = null;
   player.addEventListener("timeupdate", () => {
+    if (!following) return;
     const now = player.currentTime;
     const found = cues.filter((cue) => Number(cue.dataset.at) <= now + 0.05).pop() || null;
     if (found !== current) {
