@@ -21,11 +21,10 @@ from zoombridge.archive.public_links import (
     MAX_LINK_DAYS,
     create_public_link,
     list_public_links,
-    revoke_public_link,
 )
 from zoombridge.errors import InvalidInput
 from zoombridge.web.auth import api_user, context
-from zoombridge.web.library_pages import library_filter
+from zoombridge.web.library_pages import library_filter, withdraw_link
 from zoombridge.web.library_view import add_speakers, reader_of, recording_view
 
 __all__ = ["router"]
@@ -135,15 +134,4 @@ async def make_link(
 
 @router.delete("/recordings/{ref}/links/{link_id}", status_code=204)
 async def delete_link(request: Request, principal: SignedInCaller, ref: str, link_id: int) -> None:
-    portal = context(request)
-    try:
-        await asyncio.to_thread(
-            revoke_public_link,
-            portal.catalog,
-            reader_of(principal),
-            ref,
-            link_id,
-            portal.clock.now(),
-        )
-    except InvalidInput as exc:
-        raise HTTPException(404, str(exc)) from None
+    await withdraw_link(request, principal, ref, link_id)

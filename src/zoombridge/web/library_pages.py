@@ -39,7 +39,7 @@ from zoombridge.web.media_stream import stream_object
 from zoombridge.web.pages import day_or_none
 from zoombridge.web.rendering import render
 
-__all__ = ["router"]
+__all__ = ["library_filter", "router", "withdraw_link"]
 
 router = APIRouter(include_in_schema=False)
 SignedInPage = Annotated[Principal, Depends(page_user(Role.VIEWER))]
@@ -187,6 +187,12 @@ async def make_link(
 async def revoke_link(
     request: Request, principal: SignedInPage, ref: str, link_id: int
 ) -> Response:
+    await withdraw_link(request, principal, ref, link_id)
+    return RedirectResponse(f"/recordings/{quote(ref)}#sharing", status_code=303)
+
+
+async def withdraw_link(request: Request, principal: Principal, ref: str, link_id: int) -> None:
+    """Withdraw a public link (its page and its JSON twin); 404 for anything not theirs."""
     portal = context(request)
     try:
         await asyncio.to_thread(
@@ -197,11 +203,8 @@ async def revoke_link(
             link_id,
             portal.clock.now(),
         )
-    except RecordingNotFound as exc:
+    except InvalidInput as exc:  # RecordingNotFound included
         raise HTTPException(404, str(exc)) from None
-    except InvalidInput as exc:
-        raise HTTPException(404, str(exc)) from None
-    return RedirectResponse(f"/recordings/{quote(ref)}#sharing", status_code=303)
 
 
 async def _opened(request: Request, token: str) -> str:
