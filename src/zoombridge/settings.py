@@ -30,6 +30,11 @@
     ZOOMBRIDGE_ARCHIVE__PARTICIPANTS_COUNT=true  participant counts from Zoom's usage report
     ZOOMBRIDGE_ARCHIVE__JOIN_SEGMENTS=true  one joined recording per type of stop/started ones
     ZOOMBRIDGE_ARCHIVE__MEDIA_TOLERANCE_SECONDS=5  audio/video longer or shorter is flagged
+    ZOOMBRIDGE_MEETINGS__HOST_DOMAINS=uni.edu,staff.uni.edu  hosts are looked up in these only
+    ZOOMBRIDGE_MEETINGS__NOTIFY=av@uni.edu  extra recipients of every meeting notification
+    ZOOMBRIDGE_MEETINGS__DELETE_WHEN_UNLINKED=true  unlinking the last object deletes in Zoom
+    ZOOMBRIDGE_MEETINGS__CALENDAR_MAX_AGE_SECONDS=300  hosts' Zoom schedules older are re-read
+    ZOOMBRIDGE_MEETINGS__RECONCILE_HOUR_UTC=3  hour of the nightly re-read of future meetings
     ZOOMBRIDGE_SECRET_KEY=...              key for secrets at rest (default: a key file in HOME)
     ZOOMBRIDGE_DBOS_LOG_LEVEL=WARNING      how much DBOS, the durable-workflow engine, logs
 
@@ -79,6 +84,7 @@ from zoombridge.errors import ConfigurationError
 __all__ = [
     "ArchiveSettings",
     "MailSettings",
+    "MeetingSettings",
     "PrivacySettings",
     "Settings",
     "ZoomAppSettings",
@@ -171,6 +177,45 @@ class ArchiveSettings(BaseModel):
         return [email.lower() for email in value]
 
 
+def _comma_list(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class MeetingSettings(BaseModel):
+    """Scheduling meetings for other applications (LMS, event systems)."""
+
+    # E-mail domains a host may be looked up in (Indico's "e-mail domains"); empty: any.
+    host_domains: Annotated[list[str], NoDecode] = []
+    # Extra recipients of every meeting notification, besides the host.
+    notify: Annotated[list[str], NoDecode] = []
+    # Unlinking a meeting's last external object deletes it in Zoom.
+    delete_when_unlinked: bool = True
+    # How old a host's Zoom schedule may be when a host is chosen; older ones are read again.
+    calendar_max_age_seconds: float = Field(default=300.0, ge=0, le=86400)
+    # The hour (UTC) of the nightly reconcile against Zoom.
+    reconcile_hour_utc: int = Field(default=3, ge=0, le=23)
+
+    _split = field_validator("host_domains", "notify", mode="before")(_comma_list)
+
+    @field_validator("host_domains")
+    @classmethod
+    def _domains(cls, value: list[str]) -> list[str]:
+        bad = [d for d in value if "@" in d or "." not in d or any(c.isspace() for c in d)]
+        if bad:
+            raise ValueError(f"not e-mail domains (like example.edu): {', '.join(bad)}")
+        return [d.lower().lstrip(".") for d in value]
+
+    @field_validator("notify")
+    @classmethod
+    def _recipients(cls, value: list[str]) -> list[str]:
+        bad = [email for email in value if "@" not in email or any(c.isspace() for c in email)]
+        if bad:
+            raise ValueError(f"not e-mail addresses: {', '.join(bad)}")
+        return value
+
+
 _SMTP_PORTS = {"none": 25, "starttls": 587, "tls": 465}
 
 
@@ -234,6 +279,7 @@ class Settings(BaseSettings):
     zoom: ZoomSettings = ZoomSettings()
     zoom_app: ZoomAppSettings = ZoomAppSettings()
     archive: ArchiveSettings = ArchiveSettings()
+    meetings: MeetingSettings = MeetingSettings()
     privacy: PrivacySettings = PrivacySettings()
     home: Path = Path("zoombridge-data")
     database_url: str | None = None
