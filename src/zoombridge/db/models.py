@@ -361,16 +361,26 @@ class LibraryEntry(Base):
     connection_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     meeting_uuid: Mapped[str] = mapped_column(String(64), primary_key=True)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("portal_users.id"))
-    status: Mapped[str] = mapped_column(String(20))  # draft | published
+    status: Mapped[str] = mapped_column(String(20))  # draft | pending_review | published
     visibility: Mapped[str] = mapped_column(String(20))  # author | chosen | signed_in
     updated_at: Mapped[datetime]
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("portal_users.id"))
+    # Moderation (archive.moderation): when it was last sent for review, and the last
+    # decision; a rejection's reason stays for the author until it is sent again.
+    submitted_at: Mapped[datetime | None]
+    reviewed_at: Mapped[datetime | None]
+    reviewed_by: Mapped[int | None] = mapped_column(
+        ForeignKey("portal_users.id", name="fk_library_entries_reviewed_by")
+    )
+    review_note: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
         ForeignKeyConstraint(
             ["connection_id", "meeting_uuid"], ["meetings.connection_id", "meetings.uuid"]
         ),
         Index("ix_library_author", "author_id"),
+        # The moderation queue: what waits, oldest first.
+        Index("ix_library_review", "status", "submitted_at"),
     )
 
 
