@@ -169,6 +169,7 @@ async def _create(call: Call, webinar: bool) -> Response:
     user = call.user()
     body = await call.json()
     host = _scheduler_target(call, user, body)
+    _check_passcode(call.world, body)
     if webinar and not host.webinar:
         raise ApiError(
             400,
@@ -199,7 +200,42 @@ async def _create(call: Call, webinar: bool) -> Response:
 
 
 def _passcode(world: World) -> str:
-    return "".join(world.rng.choice(string.digits) for _ in range(6))
+    """A generated passcode that meets the account's rule, as Zoom's default passcode does."""
+    rule = world.passcode_requirement
+    length = max(6, int(rule.get("length") or 0))
+    digits = "".join(world.rng.choice(string.digits) for _ in range(length))
+    if rule.get("only_allow_numeric"):
+        return digits
+    extra = ""
+    if rule.get("have_letter") or rule.get("have_upper_and_lower_characters"):
+        extra += "aB"
+    if rule.get("have_special_character"):
+        extra += "@"
+    return (extra + digits)[: max(length, len(extra) + 1)]
+
+
+def _check_passcode(world: World, body: dict[str, Any]) -> None:
+    """A passcode the caller chose must meet the account's meeting passcode rule."""
+    code = body.get("password")
+    if not isinstance(code, str) or not code:
+        return
+    rule = world.passcode_requirement
+    broken = [
+        len(code) < int(rule.get("length") or 0),
+        bool(rule.get("only_allow_numeric")) and not code.isdigit(),
+        bool(rule.get("have_letter")) and not any(c.isalpha() for c in code),
+        bool(rule.get("have_number")) and not any(c.isdigit() for c in code),
+        bool(rule.get("have_special_character")) and code.isalnum(),
+        bool(rule.get("have_upper_and_lower_characters"))
+        and (code.lower() == code or code.upper() == code),
+    ]
+    if any(broken):
+        raise ApiError(
+            400,
+            300,
+            "Validation Failed.",
+            errors=[{"field": "password", "message": "Passcode does not meet the requirements."}],
+        )
 
 
 def _live(call: Call, name: str) -> EmuMeeting | None:
@@ -237,14 +273,33 @@ async def _update(call: Call, name: str, webinar: bool) -> Response:
     old = meeting_json(call.world, meeting)
     # Validate everything on a copy first: a refused PATCH must change nothing.
     candidate = copy.deepcopy(meeting)
+    _check_passcode(call.world, body)
     if body.get("schedule_for"):
         owner = call.world.users[meeting.host_id]
-        candidate.host_id = _scheduler_target(call, owner, body).id
+        target = _scheduler_target(call, owner, body)
+        _check_transfer(owner, target, webinar)
+        candidate.host_id = target.id
     _apply(candidate, body, webinar)
     vars(meeting).update(vars(candidate))
     new = meeting_json(call.world, meeting)
     meeting_event(call.world, "webinar.updated" if webinar else "meeting.updated", new, old=old)
     return Response(status_code=204)
+
+
+def _check_transfer(owner: EmuUser, target: EmuUser, webinar: bool) -> None:
+    """Moving a meeting to another host (PATCH schedule_for) needs both hosts licensed, and a
+    webinar's new host needs the webinar add-on."""
+    if target.id == owner.id:
+        return
+    if owner.type != 2 or target.type != 2:
+        raise ApiError(400, 3000, f"You cannot schedule a meeting for {target.email}")
+    if webinar and not target.webinar:
+        raise ApiError(
+            400,
+            200,
+            "Webinar plan is missing. You must subscribe to the webinar plan and enable "
+            f"webinar for this user: {target.id}.",
+        )
 
 
 async def _delete(call: Call, name: str, webinar: bool) -> Response:

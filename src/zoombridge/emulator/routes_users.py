@@ -74,6 +74,9 @@ async def get_user(call: Call) -> Response:
 
 async def user_settings(call: Call) -> Response:
     user = call.user()
+    if call.query.get("option") == "meeting_security":
+        rule = dict(call.world.passcode_requirement)
+        return zoom_json({"meeting_security": {"meeting_password_requirement": rule}})
     return zoom_json(
         {
             "feature": {

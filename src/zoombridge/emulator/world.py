@@ -248,6 +248,17 @@ class World:
         self.calls: list[EmuCall] = []
         self.apps: dict[str, App] = {}
         self.assistants: dict[str, list[str]] = {}  # host id -> assistant ids
+        # The account's meeting passcode rule (Zoom's meeting_password_requirement).
+        self.passcode_requirement: dict[str, Any] = {
+            "length": 6,
+            "have_letter": False,
+            "have_number": True,
+            "have_special_character": False,
+            "have_upper_and_lower_characters": False,
+            "only_allow_numeric": False,
+            "consecutive_characters_length": 0,
+            "weak_enhance_detection": False,
+        }
         self.owner_id = ""
         self.refresh_token_days = 90
         self.token_ttl = 3600
