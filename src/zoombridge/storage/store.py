@@ -36,7 +36,15 @@ from zoombridge.errors import ConfigurationError, StorageError
 if TYPE_CHECKING:
     from obstore import GetOptions
 
-__all__ = ["PIECE_SIZE", "ObjectInfo", "Store", "file_pieces", "in_pieces", "open_store"]
+__all__ = [
+    "PIECE_SIZE",
+    "ObjectInfo",
+    "Store",
+    "file_pieces",
+    "in_pieces",
+    "open_s3_bucket",
+    "open_store",
+]
 
 PART_SIZE = 8 * 1024 * 1024
 PARALLEL_PARTS = 4  # bounds memory: at most PART_SIZE * PARALLEL_PARTS buffered per upload
@@ -184,6 +192,13 @@ def open_store(url: str) -> Store:
         f"ZOOMBRIDGE_STORAGE_URL={url!r}: unknown storage scheme {parts.scheme!r}; "
         "use file:///absolute/folder, s3://bucket/prefix or memory://"
     )
+
+
+def open_s3_bucket(bucket: str, query: str = "") -> S3Store:
+    """A whole S3 bucket, its endpoint, region and credentials found as the archive's are
+    (the URL's `endpoint=`/`region=` query, else the AWS_* variables): for tools that name
+    single objects by URL, such as the bulk sanitizer's s3://bucket/key inputs."""
+    return _s3(bucket, "", parse_qs(query))
 
 
 def _local(folder: Path) -> LocalStore:
