@@ -18,10 +18,15 @@
     │   │   └── PageTokenExpired    a next_page_token expired (15 min); the walk restarts
     │   ├── PaginationError         Zoom's paging broke its own rules (a token loop)
     │   ├── SignInRefused           wrong e-mail or password, or too many tries (`retry_at`)
+    │   ├── SchedulingRefused       a meeting cannot be scheduled or moved as asked
+    │   │   ├── HostBusy            the named host has a meeting then (`conflict` names it)
+    │   │   ├── NoFreeHost          no host of the pool is free then
+    │   │   └── TransferRefused     the preflight found what a host transfer lacks (`missing`)
     │   └── InvalidInput            input from outside (a webhook, a file) is malformed
     │       ├── WebhookRejected     signature, timestamp, size or shape is wrong
     │       ├── LinkUnusable        a password link is unknown, expired, used or replaced
     │       ├── RecordingNotFound   no such recording, or one the reader may not see
+    │       ├── MeetingNotFound     no meeting zoombridge scheduled has this id
     │       ├── RulesInvalid        a privacy rules file is malformed; `where` names the place
     │       ├── TokenNotAccepted    a reversible pseudonym cannot be decrypted (stale key, foreign)
     │       └── BadRecords          rows of a bulk file are malformed; `problems` lists (line, why)
@@ -45,11 +50,14 @@ __all__ = [
     "ConfigurationError",
     "DailyLimitReached",
     "FatalError",
+    "HostBusy",
     "HostDailyLimitReached",
     "InvalidInput",
     "LinkUnusable",
     "MailNotSent",
+    "MeetingNotFound",
     "MissingScopes",
+    "NoFreeHost",
     "NotMediaError",
     "PageTokenExpired",
     "PaginationError",
@@ -58,11 +66,13 @@ __all__ = [
     "RecordingNotFound",
     "RetriableError",
     "RulesInvalid",
+    "SchedulingRefused",
     "SignInRefused",
     "SizeMismatch",
     "SkippableError",
     "StorageError",
     "TokenNotAccepted",
+    "TransferRefused",
     "TransportError",
     "UnusableMedia",
     "WebhookRejected",
@@ -210,6 +220,30 @@ class SignInRefused(FatalError):
         self.retry_at = retry_at
 
 
+class SchedulingRefused(FatalError):
+    """A meeting cannot be scheduled or moved as asked; nothing was changed in Zoom."""
+
+
+class HostBusy(SchedulingRefused):
+    """The named host already has a meeting at that time; `conflict` names it."""
+
+    def __init__(self, message: str, *, conflict: dict[str, object]) -> None:
+        super().__init__(message)
+        self.conflict = conflict
+
+
+class NoFreeHost(SchedulingRefused):
+    """Every host of the pool is busy at that time (or cannot host this kind of meeting)."""
+
+
+class TransferRefused(SchedulingRefused):
+    """A host transfer cannot be made in place; `missing` lists what it lacks."""
+
+    def __init__(self, message: str, *, missing: list[str]) -> None:
+        super().__init__(message)
+        self.missing = missing
+
+
 class InvalidInput(FatalError):
     """Input from outside zoombridge is malformed; nothing was changed."""
 
@@ -234,6 +268,10 @@ class LinkUnusable(InvalidInput):
 
 class RecordingNotFound(InvalidInput):
     """No such recording, or one the reader may not see (the two are not told apart)."""
+
+
+class MeetingNotFound(InvalidInput):
+    """No meeting zoombridge scheduled has this id (on this connection)."""
 
 
 class RulesInvalid(InvalidInput):
