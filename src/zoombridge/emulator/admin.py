@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse, Response
 
 from zoombridge.clock import ManualClock
 from zoombridge.emulator.events import complete_late_files, phone_recording_event, recording_event
+from zoombridge.emulator.routes_meetings import convert
 from zoombridge.emulator.scenarios import DEFAULT_CREDENTIALS, record_instance, record_phone_call
 from zoombridge.emulator.world import World
 
@@ -126,6 +127,17 @@ async def record_call(request: Request) -> Response:
     return JSONResponse({"id": recording.id}, status_code=201)
 
 
+async def convert_meeting(request: Request) -> Response:
+    """A host converts a meeting into a webinar, or a webinar into a meeting, in Zoom's web
+    portal (there is no API call for it): same id, new type, and Zoom's conversion event."""
+    raw = request.path_params["meeting"]
+    try:
+        meeting = convert(_world(request), int(raw) if raw.isdigit() else -1)
+    except ValueError as exc:
+        return _bad(str(exc))
+    return JSONResponse({"id": meeting.id, "type": meeting.type, "webinar": meeting.webinar})
+
+
 async def deliver(request: Request) -> Response:
     sender = getattr(request.app.state, "sender", None)
     if sender is None:
@@ -146,5 +158,6 @@ ADMIN_ROUTES: list[tuple[str, str, Any]] = [
     ("POST", "/_emulator/users/{user}/delete", delete_user),
     ("POST", "/_emulator/meetings/record", record_meeting),
     ("POST", "/_emulator/phone/record", record_call),
+    ("POST", "/_emulator/meetings/{meeting}/convert", convert_meeting),
     ("POST", "/_emulator/webhooks/deliver", deliver),
 ]

@@ -15,7 +15,13 @@ from zoombridge.emulator.api import iso
 from zoombridge.emulator.serialize import file_json, participant_file_json, visible_files
 from zoombridge.emulator.world import EmuInstance, EmuPhoneRecording, World
 
-__all__ = ["complete_late_files", "meeting_event", "phone_recording_event", "recording_event"]
+__all__ = [
+    "complete_late_files",
+    "conversion_event",
+    "meeting_event",
+    "phone_recording_event",
+    "recording_event",
+]
 
 DOWNLOAD_TOKEN_LIFETIME = timedelta(hours=24)
 WITH_DOWNLOAD_TOKEN = {"recording.completed", "recording.transcript_completed"}
@@ -125,6 +131,16 @@ def meeting_event(
     payload["operation"] = "single"
     payload["object"] = obj
     return _send(world, event, payload)
+
+
+def conversion_event(world: World, event: str, meeting: dict[str, Any]) -> dict[str, Any]:
+    """`meeting.converted_to_webinar` / `webinar.converted_to_meeting`: the operator and the
+    object as it is now (its new type; the id and UUID do not change). Zoom's document sends
+    `start_time` and `duration` only for a fixed time, and no `operation`."""
+    obj = {k: meeting[k] for k in ("uuid", "id", "host_id", "topic", "type", "timezone")}
+    if meeting["type"] not in (3, 6):
+        obj |= {"start_time": meeting["start_time"], "duration": meeting["duration"]}
+    return _send(world, event, {**_operator(world), "object": obj})
 
 
 def phone_recording_event(

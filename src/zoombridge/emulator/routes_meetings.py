@@ -12,13 +12,17 @@ from typing import Any
 from starlette.responses import Response
 
 from zoombridge.emulator.api import ApiError, ApiRoute, Call, iso, zoom_json
-from zoombridge.emulator.events import meeting_event
+from zoombridge.emulator.events import conversion_event, meeting_event
 from zoombridge.emulator.recurrence import occurrences, validate_recurrence, zone_named
 from zoombridge.emulator.world import EmuMeeting, EmuUser, World
 
-__all__ = ["ROUTES", "meeting_json"]
+__all__ = ["ROUTES", "convert", "meeting_json"]
 
 MEETING_TYPES = {1, 2, 3, 8, 10}
+# A conversion keeps the id, UUID and schedule: scheduled, recurring without and with a
+# fixed time map onto the webinar types of the same shape (instant meetings do not convert).
+TO_WEBINAR = {2: 5, 3: 6, 8: 9}
+TO_MEETING = {webinar: meeting for meeting, webinar in TO_WEBINAR.items()}
 WEBINAR_TYPES = {5, 6, 9}
 PASSCODE_CHARS = set(string.ascii_letters + string.digits + "@-_*")
 DEFAULT_SETTINGS: dict[str, Any] = {
@@ -388,6 +392,29 @@ async def list_webinars(call: Call) -> Response:
     return await _list(call, webinar=True)
 
 
+def convert(world: World, meeting_id: int) -> EmuMeeting:
+    """Convert a meeting into a webinar or back, as a host does in Zoom's web portal (the
+    API has no call for it), and send `meeting.converted_to_webinar` or
+    `webinar.converted_to_meeting`. ValueError says why it cannot be converted."""
+    meeting = world.live_meeting(meeting_id)
+    if meeting is None:
+        raise ValueError(f"no meeting or webinar {meeting_id}")
+    table = TO_MEETING if meeting.webinar else TO_WEBINAR
+    if meeting.type not in table:
+        raise ValueError(f"a meeting of type {meeting.type} cannot be converted")
+    host = world.users.get(meeting.host_id)
+    if not meeting.webinar and (host is None or not host.webinar):
+        raise ValueError(f"host {meeting.host_id} has no webinar add-on")
+    defaults = DEFAULT_SETTINGS if meeting.webinar else WEBINAR_SETTINGS
+    kept = {k: v for k, v in meeting.settings.items() if k in defaults}
+    meeting.settings = {**defaults, **kept}
+    meeting.type = table[meeting.type]
+    meeting.webinar = not meeting.webinar
+    event = "meeting.converted_to_webinar" if meeting.webinar else "webinar.converted_to_meeting"
+    conversion_event(world, event, meeting_json(world, meeting))
+    return meeting
+
+
 async def meeting_status(call: Call) -> Response:
     body = await call.json()
     action = body.get("action")
@@ -397,6 +424,7 @@ async def meeting_status(call: Call) -> Response:
         raise ApiError(404, 3001, f"Meeting does not exist: {raw}.")
     if action == "recover" and meeting.deleted_at is not None:
         meeting.deleted_at = None
+        meeting_event(call.world, "meeting.recovered", meeting_json(call.world, meeting))
     elif action == "end" and meeting.deleted_at is None:
         meeting.status = "waiting"
     else:
