@@ -22,6 +22,13 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select, true
 from sqlalchemy.orm import Session
 
+from zoombridge.archive.moderation import (
+    PENDING,
+    STATUSES,
+    moderation_on,
+    next_status,
+    settle,
+)
 from zoombridge.archive.search import SearchHit, search
 from zoombridge.db import Catalog, FileState
 from zoombridge.db.models import (
@@ -56,7 +63,6 @@ __all__ = [
 ]
 
 LIBRARY_PAGE = 50
-STATUSES = ("draft", "published")
 VISIBILITIES = ("author", "chosen", "signed_in")
 WEBINAR_TYPES = (5, 6, 9)  # Zoom's recording "type" of a webinar
 MAX_CHOSEN = 500
@@ -129,14 +135,15 @@ class LibraryFilter:
     date_from: date | None = None
     date_to: date | None = None
     kind: str = ""  # "" | meeting | webinar
-    status: str = ""  # "" | draft | published
+    status: str = ""  # "" | draft | pending_review | published
     connection_id: int | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in ("", "meeting", "webinar"):
             raise InvalidInput(f"type must be meeting or webinar, not {self.kind[:40]!r}")
         if self.status and self.status not in STATUSES:
-            raise InvalidInput(f"status must be draft or published, not {self.status[:40]!r}")
+            choices = ", ".join(STATUSES)
+            raise InvalidInput(f"status must be one of {choices}, not {self.status[:40]!r}")
         if self.date_from and self.date_to and self.date_from > self.date_to:
             raise InvalidInput("the from date is after the to date")
 
@@ -151,8 +158,8 @@ class LibraryFilter:
         if self.kind:
             webinar = Meeting.type.in_(WEBINAR_TYPES)
             found.append(webinar if self.kind == "webinar" else ~webinar)
-        if self.status == "published":
-            found.append(LibraryEntry.status == "published")
+        if self.status in ("published", PENDING):
+            found.append(LibraryEntry.status == self.status)
         elif self.status == "draft":
             found.append(or_(LibraryEntry.status.is_(None), LibraryEntry.status == "draft"))
         if self.connection_id is not None:
@@ -263,7 +270,9 @@ def may_manage(session: Session, reader: Reader, connection_id: int, uuid: str) 
 
 @dataclass(frozen=True)
 class Sharing:
-    """A recording's sharing settings; `viewers` are e-mail addresses of portal users."""
+    """A recording's sharing settings; `viewers` are e-mail addresses of portal users.
+    Asking for "published" (or "pending_review") may give "pending_review": see
+    archive.moderation."""
 
     status: str
     visibility: str
@@ -271,7 +280,8 @@ class Sharing:
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
-            raise InvalidInput(f"status must be draft or published, not {self.status[:40]!r}")
+            choices = ", ".join(STATUSES)
+            raise InvalidInput(f"status must be one of {choices}, not {self.status[:40]!r}")
         if self.visibility not in VISIBILITIES:
             choices = ", ".join(VISIBILITIES)
             raise InvalidInput(f"visibility must be one of {choices}, not {self.visibility[:40]!r}")
@@ -301,7 +311,8 @@ def save_sharing(
     catalog: Catalog, reader: Reader, ref: str, wanted: Sharing, now: datetime
 ) -> None:
     """Set who may see the recording. Only its author or a Manager+ may; chosen viewers
-    must be portal users (an unknown address is named, and nothing is saved)."""
+    must be portal users (an unknown address is named, and nothing is saved). With
+    moderation on, an author's "published" sends it to the moderation queue."""
     with catalog.session() as session, session.begin():
         summary = visible_instance(session, reader, ref)
         key = (summary.connection_id, summary.uuid)
@@ -312,7 +323,12 @@ def save_sharing(
         if entry is None:
             entry = LibraryEntry(connection_id=key[0], meeting_uuid=key[1], author_id=None)
             session.add(entry)
-        entry.status, entry.visibility = wanted.status, wanted.visibility
+        moderated = moderation_on(session)
+        status = next_status(
+            entry.status, wanted.status, moderated=moderated, moderator=reader.sees_all
+        )
+        settle(entry, status, reader.user_id, now)
+        entry.visibility = wanted.visibility
         entry.updated_at, entry.updated_by = now, reader.user_id
         session.execute(
             delete(LibraryViewer).where(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
+from zoombridge.archive.publishing import HostAuthors
 from zoombridge.clock import Clock
 from zoombridge.db import Catalog
 from zoombridge.settings import ArchiveSettings
@@ -45,6 +46,9 @@ class ArchiveRuntime:
     # Switched off (from the portal) while the service runs: no sync rounds, and webhook
     # events wait in the inbox until it is switched on again. Kept by the sync loop.
     enabled: bool = True
+    # Who a connection publishing as "Zoom user" makes the author (app wires the accounts'
+    # HostAccounts in); None: such recordings get no author.
+    authors: HostAuthors | None = None
     # Downloads at once in this process (the queue hands out more workflows than this).
     transfer_slots: asyncio.Semaphore = field(init=False)
 

@@ -34,6 +34,7 @@ from zoombridge.archive.discover import (
 from zoombridge.archive.grants import REAUTHORIZATION_NEEDED
 from zoombridge.archive.media_catalog import ready_for_processing
 from zoombridge.archive.media_workflows import enqueue_instance, enqueue_media_work
+from zoombridge.archive.publishing import enter_library
 from zoombridge.archive.runtime import ArchiveRuntime, runtime
 from zoombridge.archive.sidecar import write_sidecars
 from zoombridge.archive.transfer import transfer_file
@@ -184,6 +185,7 @@ async def transfer_step(connection_id: int, task_data: dict[str, Any]) -> dict[s
     task = cat.FileTask(**task_data)
     already = cat.archived_size(rt.catalog, connection_id, task)
     if already is not None:
+        await _enter_library(rt, task)  # a replay after a crash may not have done it
         rt.progress.finished(task.file_id, FileState.ARCHIVED)
         return {"state": FileState.ARCHIVED, "error": None, "size": already}
     size, sha256, error = 0, None, None
@@ -210,8 +212,21 @@ async def transfer_step(connection_id: int, task_data: dict[str, Any]) -> dict[s
         sha256=sha256,
         error=error,
     )
+    if state == FileState.ARCHIVED:
+        await _enter_library(rt, task)
     rt.progress.finished(task.file_id, state)
     return {"state": state, "error": error, "size": size, "instance_ready": _ready(rt, task)}
+
+
+async def _enter_library(rt: ArchiveRuntime, task: cat.FileTask) -> None:
+    """The instance's first archived file puts it in the library, as its connection
+    publishes; a failure here is logged and never fails the file, which is archived."""
+    try:
+        await enter_library(
+            rt.catalog, rt.connection_id, task.meeting_uuid, rt.authors, rt.clock.now()
+        )
+    except Exception:
+        log.exception("%s archived, but not entered in the library", task.storage_key)
 
 
 def _ready(rt: ArchiveRuntime, task: cat.FileTask) -> str | None:
