@@ -16,6 +16,8 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 from sqlalchemy.engine import make_url
 
+from zoombridge.accounts.hosts import HostAccounts
+from zoombridge.accounts.invitations import Outbox
 from zoombridge.archive.catalog import ensure_connection
 from zoombridge.archive.connections import (
     DEFAULT_CONNECTION,
@@ -37,6 +39,7 @@ from zoombridge.db.engine import check_database_url
 from zoombridge.db.pacing import DatabasePacer
 from zoombridge.db.secrets import KeyRing
 from zoombridge.errors import AuthenticationError, ConfigurationError, ZoomBridgeError
+from zoombridge.mail import Mailer
 from zoombridge.settings import Settings, ZoomSettings, load_settings
 from zoombridge.storage import Store, check_template, open_store
 from zoombridge.zoom import RateBudget, ZoomClient
@@ -145,6 +148,12 @@ class ZoomBridge:
 
     def keyring(self) -> KeyRing:
         return KeyRing.from_settings(self.settings)
+
+    def outbox(self, catalog: Catalog) -> Outbox:
+        """What sends the portal's letters: its mail server, links under its public URL."""
+        public = self.settings.public_url
+        mailer = Mailer(self.settings.mail, self.clock)
+        return Outbox(catalog, mailer, self.clock, str(public) if public is not None else None)
 
     def storage_url(self, connection: str = DEFAULT_CONNECTION) -> str:
         """The default connection archives at the storage URL; every other one in a folder
@@ -325,6 +334,7 @@ class ZoomBridge:
             settings=config.archive,
             clock=self.clock,
             progress=progress,
+            authors=HostAccounts(self.outbox(catalog)),
         )
 
     async def _bind_others(
