@@ -48,7 +48,7 @@ class Identity:
 
 def email_identity(value: str, *, ignore_dots: bool = False) -> Identity | None:
     """The canonical identity of an e-mail address (display name ignored), or None."""
-    if len(value) > 512:
+    if len(value) > 512 or "@" not in value:  # the cheap test first: most ids are not addresses
         return None
     found = _MAILBOX.fullmatch(value)
     if found is None:

@@ -16,7 +16,6 @@ strong as its key.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 
 from cryptography.exceptions import InvalidTag
@@ -79,10 +78,11 @@ class ZoombridgePseudonymizer(Pseudonymizer):
         return None if self._current is None else self._current.key_id.hex()
 
     def hash(self, canonical: str) -> bytes:
-        return hmac.new(self._id_key, canonical.encode("utf-8"), hashlib.sha256).digest()
+        # hmac.digest: the one-shot C path, several times faster than hmac.new per value.
+        return hmac.digest(self._id_key, canonical.encode("utf-8"), "sha256")
 
     def domain_hash(self, domain: str) -> bytes:
-        return hmac.new(self._domain_key, domain.lower().encode("utf-8"), hashlib.sha256).digest()
+        return hmac.digest(self._domain_key, domain.lower().encode("utf-8"), "sha256")
 
     def shown_domain(self, domain: str) -> str:
         return domain.lower()
