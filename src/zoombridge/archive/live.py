@@ -3,7 +3,9 @@ to "its files are being archived" in well under a second, with polling as the sa
 
 The receiver stores an event and calls `notify()`; the applier wakes, applies every waiting
 event in order, and looks again at least every `idle_seconds` (events stored by another
-process, or left waiting because Zoom was busy).
+process, or left waiting because Zoom was busy). Events that are not about recordings go to
+`others` when given (the meetings sync, composed by the service: the archive does not know
+the meetings part).
 """
 
 from __future__ import annotations
@@ -11,23 +13,29 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from zoombridge.archive import inbox
-from zoombridge.archive.events import apply_recording_event
+from zoombridge.archive.events import RECORDING_EVENTS, EventOutcome, apply_recording_event
 from zoombridge.archive.runtime import ArchiveRuntime
 from zoombridge.errors import RetriableError, ZoomBridgeError
+from zoombridge.zoom.webhooks import WebhookEvent
 
-__all__ = ["InboxApplier"]
+__all__ = ["EventHandler", "InboxApplier"]
+
+EventHandler = Callable[[WebhookEvent], Awaitable[object]]
 
 log = logging.getLogger("zoombridge.archive.live")
 
 
 class InboxApplier:
-    def __init__(self, rt: ArchiveRuntime, *, idle_seconds: float = 1.0) -> None:
+    def __init__(
+        self, rt: ArchiveRuntime, *, idle_seconds: float = 1.0, others: EventHandler | None = None
+    ) -> None:
         self.rt = rt
         self.idle_seconds = idle_seconds
+        self.others = others
         self._wake = asyncio.Event()
         self._transfers: set[asyncio.Task[list[dict[str, Any]]]] = set()
 
@@ -59,7 +67,7 @@ class InboxApplier:
             return settled
         for item in inbox.waiting(self.rt.catalog, self.rt.connection_id):
             try:
-                outcome = await apply_recording_event(self.rt, item.event)
+                outcome = await self._apply(item.event)
             except RetriableError as exc:  # Zoom busy or unreachable: keep it for the next look
                 log.info("event %s waits: %s", item.event.event, exc)
                 break
@@ -71,10 +79,15 @@ class InboxApplier:
                 inbox.mark_done(self.rt.catalog, item.id, self.rt.clock.now(), error=error)
             else:
                 inbox.mark_done(self.rt.catalog, item.id, self.rt.clock.now())
-                if outcome.transfers is not None:
+                if isinstance(outcome, EventOutcome) and outcome.transfers is not None:
                     self._watch(outcome.transfers)
             settled += 1
         return settled
+
+    async def _apply(self, event: WebhookEvent) -> object:
+        if self.others is not None and event.event not in RECORDING_EVENTS:
+            return await self.others(event)
+        return await apply_recording_event(self.rt, event)
 
     def _watch(self, transfers: Awaitable[list[dict[str, Any]]]) -> None:
         task: asyncio.Task[list[dict[str, Any]]] = asyncio.ensure_future(transfers)
