@@ -319,11 +319,11 @@ def save_sharing(
         if not may_manage(session, reader, *key):
             raise RecordingNotFound(f"no recording {ref[:80]!r} you may share")
         user_ids = _user_ids(session, wanted.viewers)
+        moderated = moderation_on(session)  # asked before a new entry joins the session
         entry = session.get(LibraryEntry, key)
         if entry is None:
             entry = LibraryEntry(connection_id=key[0], meeting_uuid=key[1], author_id=None)
             session.add(entry)
-        moderated = moderation_on(session)
         status = next_status(
             entry.status, wanted.status, moderated=moderated, moderator=reader.sees_all
         )

@@ -84,3 +84,5 @@ def settle(entry: LibraryEntry, status: str, by: int | None, now: datetime) -> N
         entry.submitted_at, entry.review_note = now, None
     elif status == PUBLISHED and before == PENDING:
         entry.reviewed_at, entry.reviewed_by, entry.review_note = now, by, None
+    elif status == PUBLISHED:  # a rejection's reason no longer applies
+        entry.review_note = None

@@ -15,6 +15,7 @@ from zoombridge.archive.connections import DEFAULT_CONNECTION, list_connections
 from zoombridge.errors import InvalidInput
 from zoombridge.web.auth import api_user, context, page_user
 from zoombridge.web.connection_settings import (
+    PUBLISHING,
     ConnectionSettings,
     connect,
     read_settings,
@@ -37,6 +38,8 @@ class SettingsIn(BaseModel):
     delete_from_zoom: bool = False
     delete_grace_days: int = 7
     delete_action: str = "trash"
+    publish_as: str | None = Field(default=None, description="me | zoom_user")
+    publish_status: str | None = Field(default=None, description="draft | published")
 
 
 def _all(request: Request) -> list[ConnectionSettings]:
@@ -55,12 +58,21 @@ def _one(request: Request, name: str) -> ConnectionSettings:
 
 
 def _save(
-    request: Request, name: str, enabled: bool, changes: dict[str, Any], *, form: bool = False
+    request: Request,
+    principal: Principal,
+    name: str,
+    enabled: bool,
+    changes: dict[str, Any],
+    *,
+    form: bool = False,
 ) -> ConnectionSettings:
     if form and _one(request, name).from_environment:
-        changes = {}  # its form shows only on/off: the rest comes from ZOOMBRIDGE_* variables
+        # its form shows only on/off and publishing: the rest comes from ZOOMBRIDGE_* variables
+        changes = {key: value for key, value in changes.items() if key in PUBLISHING}
     portal = context(request)
-    return save_settings(portal.bridge, portal.catalog, name, enabled, changes)
+    return save_settings(
+        portal.bridge, portal.catalog, name, enabled, changes, actor_id=principal.user_id
+    )
 
 
 @page_router.get("/connections")
@@ -141,17 +153,23 @@ async def save_connection_page(
     delete_from_zoom: Annotated[bool, Form()] = False,
     delete_grace_days: Annotated[str, Form(max_length=20)] = "7",
     delete_action: Annotated[str, Form(max_length=20)] = "trash",
+    publish_as: Annotated[str | None, Form(max_length=20)] = None,
+    publish_status: Annotated[str | None, Form(max_length=20)] = None,
 ) -> Response:
     """A form sends unticked boxes as nothing: absent means off."""
-    changes = {
+    changes: dict[str, Any] = {
         "users": users.replace("\n", ","),
         "join_segments": join_segments,
         "delete_from_zoom": delete_from_zoom,
         "delete_grace_days": delete_grace_days.strip(),
         "delete_action": delete_action,
     }
+    chosen = {"publish_as": publish_as, "publish_status": publish_status}
+    changes |= {key: value for key, value in chosen.items() if value is not None}
     try:
-        await asyncio.to_thread(lambda: _save(request, name, enabled, changes, form=True))
+        await asyncio.to_thread(
+            lambda: _save(request, principal, name, enabled, changes, form=True)
+        )
         context(request).settings_saved(name)
     except InvalidInput as exc:
         current = await asyncio.to_thread(_one, request, name)
@@ -182,7 +200,7 @@ async def save_connection_api(
     """Change what is given; 422 naming each bad field, and nothing saved."""
     changes = body.model_dump(exclude={"enabled"}, exclude_unset=True)
     try:
-        saved = await asyncio.to_thread(_save, request, name, body.enabled, changes)
+        saved = await asyncio.to_thread(_save, request, principal, name, body.enabled, changes)
     except InvalidInput as exc:
         raise HTTPException(422, str(exc)) from None
     context(request).settings_saved(name)

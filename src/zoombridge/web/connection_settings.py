@@ -1,7 +1,9 @@
 """What an admin may change about a connection from the portal, VIDIZMO's "Zoom app" page:
 on or off, which hosts to sync, joining segments, deletion from Zoom (grace days, trash or
-permanent). Checked as a whole before anything is saved; a refusal names each bad field.
-The `default` connection is configured by ZOOMBRIDGE_* variables and only switched on or off.
+permanent), and how its recordings enter the library (publish as Me or Zoom user, Draft or
+Published; archive.publishing). Checked as a whole before anything is saved; a refusal names
+each bad field. The `default` connection is configured by ZOOMBRIDGE_* variables: here it is
+only switched on or off, and given its publishing (the portal's choice, not Zoom's).
 """
 
 from __future__ import annotations
@@ -21,12 +23,14 @@ from zoombridge.archive.connections import (
     validate_connection,
 )
 from zoombridge.archive.grants import load_grant
+from zoombridge.archive.publishing import Publishing, read_publishing, save_publishing
 from zoombridge.db import Catalog
 from zoombridge.errors import ConfigurationError, InvalidInput, ZoomBridgeError
 
-__all__ = ["ConnectionSettings", "connect", "read_settings", "save_settings"]
+__all__ = ["PUBLISHING", "ConnectionSettings", "connect", "read_settings", "save_settings"]
 
 EDITABLE = ("users", "join_segments", "delete_from_zoom", "delete_grace_days", "delete_action")
+PUBLISHING = ("publish_as", "publish_status")
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,9 @@ class ConnectionSettings:
     delete_action: str
     auth: str = "s2s"  # "oauth": made with "Connect with Zoom"
     reauthorization: str | None = None  # why its Zoom grant must be renewed, if it must
+    publish_as: str = "me"  # "me" | "zoom_user"
+    publish_status: str = "draft"
+    publisher: str | None = None  # "Me": the admin who last saved the publishing
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -53,6 +60,7 @@ def read_settings(bridge: ZoomBridge, catalog: Catalog, name: str) -> Connection
     except ConfigurationError as exc:
         raise InvalidInput(str(exc)) from None
     archive = config.archive
+    publishing = read_publishing(catalog, bridge.connection_id(catalog, name))
     return ConnectionSettings(
         name=name,
         enabled=config.enabled,
@@ -64,6 +72,9 @@ def read_settings(bridge: ZoomBridge, catalog: Catalog, name: str) -> Connection
         delete_action=archive.delete_action,
         auth=config.auth,
         reauthorization=_reauthorization(bridge, catalog, name) if config.auth == "oauth" else None,
+        publish_as=publishing.publish_as,
+        publish_status=publishing.publish_status,
+        publisher=publishing.publisher,
     )
 
 
@@ -75,13 +86,27 @@ def _reauthorization(bridge: ZoomBridge, catalog: Catalog, name: str) -> str | N
 
 
 def save_settings(
-    bridge: ZoomBridge, catalog: Catalog, name: str, enabled: bool, changes: dict[str, Any]
+    bridge: ZoomBridge,
+    catalog: Catalog,
+    name: str,
+    enabled: bool,
+    changes: dict[str, Any],
+    actor_id: int | None = None,
 ) -> ConnectionSettings:
-    """Validate everything, then save; InvalidInput (nothing saved) naming what is wrong."""
+    """Validate everything, then save; InvalidInput (nothing saved) naming what is wrong.
+    Publishing given in `changes` is saved with `actor_id` as its "Me"."""
     current = read_settings(bridge, catalog, name)
-    unknown = sorted(set(changes) - set(EDITABLE))
+    unknown = sorted(set(changes) - set(EDITABLE) - set(PUBLISHING))
     if unknown:
         raise InvalidInput(f"not settings of a connection here: {', '.join(unknown)}")
+    changes = dict(changes)
+    publishing = {key: str(changes.pop(key)) for key in PUBLISHING if key in changes}
+    chosen = {"publish_as": current.publish_as, "publish_status": current.publish_status}
+    chosen |= publishing
+    if publishing:
+        Publishing(chosen["publish_as"], chosen["publish_status"])  # refused before saving
+        if actor_id is None:
+            raise InvalidInput("publishing is saved by a signed-in admin, who becomes 'Me'")
     now = bridge.clock.now()
     if changes and not current.from_environment:
         try:
@@ -94,6 +119,10 @@ def save_settings(
         )
     if enabled != current.enabled:
         set_enabled(catalog, bridge.settings, name, enabled, now)
+    if publishing and actor_id is not None:
+        connection = bridge.connection_id(catalog, name)
+        as_, status = chosen["publish_as"], chosen["publish_status"]
+        save_publishing(catalog, connection, as_, status, actor_id, now)
     return read_settings(bridge, catalog, name)
 
 

@@ -31,6 +31,7 @@ from zoombridge.archive.library_detail import (
     transcript_lines,
 )
 from zoombridge.archive.public_links import LinkInfo, list_public_links
+from zoombridge.archive.review_queue import Review, review_of
 from zoombridge.archive.search_indexing import instance_speakers
 from zoombridge.archive.speakers import SpeakerTime
 from zoombridge.db import Catalog
@@ -69,6 +70,7 @@ class RecordingView:
     sharing: Sharing | None = None
     links: list[LinkInfo] = field(default_factory=list)
     speakers: list[SpeakerTime] = field(default_factory=list)
+    review: Review | None = None  # moderation: waiting, or the last decision and its reason
 
     def talk_seconds(self) -> dict[str, int]:
         return {speaker.speaker: round(speaker.seconds) for speaker in self.speakers}
@@ -83,6 +85,7 @@ class RecordingView:
             "originals": [item.as_dict() for item in self.originals] if self.manage else [],
             "sharing": self.sharing.as_dict() if self.sharing else None,
             "public_links": [link.as_dict(now) for link in self.links],
+            "review": self.review.as_dict() if self.review else None,
         }
 
 
@@ -102,6 +105,7 @@ def recording_view(catalog: Catalog, reader: Reader, ref: str, *, public: bool) 
             chat_lines(session, *key, joined=joined, private=reader.sees_all and not public),
             originals(session, *key) if manage else [],
             manage,
+            review=review_of(session, *key) if manage else None,
         )
     if manage:
         view.sharing = read_sharing(catalog, reader, ref)
