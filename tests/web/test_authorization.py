@@ -91,6 +91,21 @@ POLICY: dict[tuple[str, str], Role | None] = {
     ("GET", "/api/recordings/{ref}/links"): Role.VIEWER,
     ("POST", "/api/recordings/{ref}/links"): Role.VIEWER,
     ("DELETE", "/api/recordings/{ref}/links/{link_id}"): Role.VIEWER,
+    # Moderation: Managers decide, whoever authored the recording (test_moderation.py: an
+    # author who is a Contributor cannot approve their own); Admins set it on or off.
+    ("GET", "/moderation"): Role.MANAGER,
+    ("POST", "/moderation/{ref}/approve"): Role.MANAGER,
+    ("POST", "/moderation/{ref}/reject"): Role.MANAGER,
+    ("GET", "/api/moderation"): Role.MANAGER,
+    ("POST", "/api/moderation/{ref}/approve"): Role.MANAGER,
+    ("POST", "/api/moderation/{ref}/reject"): Role.MANAGER,
+    ("GET", "/library/settings"): Role.ADMIN,
+    ("POST", "/library/settings"): Role.ADMIN,
+    ("GET", "/api/library/settings"): Role.ADMIN,
+    ("PUT", "/api/library/settings"): Role.ADMIN,
+    # "Sync now" on the status panel: wakes the connection's sync loop
+    ("POST", "/status/{connection}/sync"): Role.MANAGER,
+    ("POST", "/api/connections/{connection}/sync"): Role.MANAGER,
 }
 LIBRARY_MISSES = [
     p for _, p in POLICY if p.startswith(("/recordings/", "/api/recordings/", "/shared/"))
@@ -115,6 +130,8 @@ BODY: dict[tuple[str, str], object] = {
     ("PATCH", "/api/users/{user_id}"): {},
     ("POST", "/api/password/{token}"): {"password": "a matrix passphrase"},
     ("POST", "/api/forgot"): {"email": "matrix@example.edu"},
+    ("POST", "/api/moderation/{ref}/reject"): {"reason": "matrix"},
+    ("PUT", "/api/library/settings"): {"moderation": False},
 }
 # What a caller allowed in gets where it is not plain success: nobody owns token 1 here.
 # and no file has failed, so there is nothing to retry.
@@ -133,6 +150,10 @@ ALLOWED_ANSWER = {
     ("POST", "/users"): 422,  # no address sent
     **{(m, p): 404 for m, p in POLICY if "password/{token}" in p},  # no such link
     ("POST", "/api/forgot"): 503,  # this portal has no mail server
+    ("POST", "/moderation/{ref}/approve"): 404,  # no recording "1-bm8" waits
+    ("POST", "/api/moderation/{ref}/approve"): 404,
+    ("POST", "/api/moderation/{ref}/reject"): 404,
+    ("POST", "/moderation/{ref}/reject"): 422,  # no reason sent
 }
 QUERY = {"/api/search": {"q": "budget"}, "/search": {"q": "budget"}}
 

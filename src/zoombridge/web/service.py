@@ -16,7 +16,15 @@ from fastapi.staticfiles import StaticFiles
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from zoombridge.web import api, connection_pages, library_api, library_pages, pages
+from zoombridge.web import (
+    api,
+    connection_pages,
+    library_api,
+    library_pages,
+    moderation_pages,
+    pages,
+    sync_control,
+)
 from zoombridge.web import metrics as metrics_route
 from zoombridge.web.auth import NeedsSignIn, PortalContext
 from zoombridge.web.http_metrics import HttpMetrics
@@ -86,6 +94,10 @@ def service_app(
         app.include_router(password_api)
         app.include_router(library_pages.router)
         app.include_router(library_api.router)
+        app.include_router(moderation_pages.page_router)
+        app.include_router(moderation_pages.api_router)
+        app.include_router(sync_control.page_router)
+        app.include_router(sync_control.api_router)
         app.mount("/static", StaticFiles(directory=STATIC), name="static")
         app.add_exception_handler(NeedsSignIn, _to_sign_in)
     if metrics is not None:
