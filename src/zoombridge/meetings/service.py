@@ -10,6 +10,7 @@ edit is skipped. Start links are fetched from Zoom at the moment they are asked 
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,18 +20,29 @@ from sqlalchemy.orm import Session
 
 from zoombridge.clock import Clock
 from zoombridge.db import Catalog
-from zoombridge.db.meeting_models import HostBooking, PoolHost, ScheduledMeeting
+from zoombridge.db.meeting_models import HostBooking, MeetingLink, PoolHost, ScheduledMeeting
 from zoombridge.db.secrets import KeyRing
-from zoombridge.errors import HostDailyLimitReached, MeetingNotFound, ZoomError, ZoomNotFound
+from zoombridge.errors import (
+    HostDailyLimitReached,
+    InvalidInput,
+    MeetingNotFound,
+    ZoomError,
+    ZoomNotFound,
+)
+from zoombridge.meetings import edits as edit_ops
+from zoombridge.meetings import links as link_ops
+from zoombridge.meetings import transfer as moves
 from zoombridge.meetings import zoom_calls
 from zoombridge.meetings.budget import mark_spent
 from zoombridge.meetings.calendar import read_host_calendar, refresh_calendars
 from zoombridge.meetings.choice import choose_host
-from zoombridge.meetings.drafts import MeetingDraft, generate_passcode
+from zoombridge.meetings.drafts import MeetingChanges, MeetingDraft, generate_passcode
+from zoombridge.meetings.edits import EditOutcome
 from zoombridge.meetings.locking import scheduling_lock
 from zoombridge.meetings.notices import MeetingNotice, Notify, ignore_notices
 from zoombridge.meetings.pool import find_host, hosts_of_pool
 from zoombridge.meetings.records import copy_from_zoom, replace_bookings
+from zoombridge.meetings.transfer import Preflight
 from zoombridge.settings import MeetingSettings
 from zoombridge.zoom.client import ZoomClient
 from zoombridge.zoom.meetings import Meeting
@@ -57,7 +69,10 @@ class MeetingService:
         when it cannot be, with nothing booked."""
         wanted = draft.spans()
         candidates = await self._candidates(draft)
-        reserved_id, host = self._reserve(draft, wanted, candidates, created_by)
+        # In a thread: waiting for the lock must not stop the event loop.
+        reserved_id, host = await asyncio.to_thread(
+            self._reserve, draft, wanted, candidates, created_by
+        )
         passcode = draft.passcode or generate_passcode(await self._rule(host.user_id))
         try:
             made = await zoom_calls.create(self.zoom, host.user_id, draft, passcode)
@@ -155,7 +170,9 @@ class MeetingService:
             raise MeetingNotFound(f"there is no meeting {meeting_id} scheduled by zoombridge")
         return row
 
-    def list(self, *, states: tuple[str, ...] = ("active", "missing")) -> list[ScheduledMeeting]:
+    def scheduled(
+        self, *, states: tuple[str, ...] = ("active", "missing")
+    ) -> list[ScheduledMeeting]:
         with self.catalog.session() as session:
             rows = list(
                 session.scalars(
@@ -203,6 +220,60 @@ class MeetingService:
         if not meeting.start_url:
             raise MeetingNotFound(f"Zoom gave no start link for meeting {row.zoom_id}")
         return meeting.start_url
+
+    async def update(
+        self, meeting_id: int, changes: MeetingChanges, *, urgent: bool = True
+    ) -> EditOutcome:
+        """Send what changes (see `edits`); a non-urgent edit may be queued until 00:00 UTC."""
+        return await edit_ops.update(self, meeting_id, changes, urgent=urgent)
+
+    async def apply_due_changes(self) -> int:
+        return await edit_ops.apply_due_changes(self)
+
+    def preflight_transfer(self, meeting_id: int, to: list[str]) -> Preflight:
+        return moves.preflight(self, meeting_id, to)
+
+    async def transfer(
+        self, meeting_id: int, to: list[str], *, recreate: bool = False
+    ) -> ScheduledMeeting:
+        """Move to another host keeping the link, or (recreate) with a new one."""
+        return await moves.transfer(self, meeting_id, to, recreate=recreate)
+
+    async def recreate(self, meeting_id: int) -> ScheduledMeeting:
+        """A meeting found missing in Zoom made again for its host (new ID and link)."""
+        row = self.get(meeting_id)
+        if row.state != "missing":
+            raise InvalidInput(
+                f"meeting {meeting_id} is {row.state}; only missing ones are recreated"
+            )
+        with self.catalog.session() as session:
+            host = session.get(PoolHost, (self.connection_id, row.host_user_id))
+            email = host.email if host else row.host_user_id
+        made = await moves.recreate_as(self, row, email)
+        with self.catalog.session() as session, session.begin():
+            old = self._row(session, meeting_id)
+            old.state, old.updated_at = "cancelled", self.clock.now()
+            old.last_error = f"recreated as meeting {made.id} (Zoom {made.zoom_id})"
+        return made
+
+    def link(
+        self, meeting_id: int, app: str, external_id: str, visibility: link_ops.Visibility
+    ) -> MeetingLink:
+        return link_ops.link(self, meeting_id, app, external_id, visibility)
+
+    async def unlink(self, meeting_id: int, app: str, external_id: str) -> bool:
+        return await link_ops.unlink(self, meeting_id, app, external_id)
+
+    def links_of(self, meeting_id: int) -> list[MeetingLink]:
+        return link_ops.links_of(self, meeting_id)
+
+    def linked_to(self, app: str, external_id: str) -> list[ScheduledMeeting]:
+        return link_ops.meetings_of(self, app, external_id)
+
+    def join_details(
+        self, meeting_id: int, app: str, external_id: str, audience: link_ops.Audience
+    ) -> link_ops.JoinDetails:
+        return link_ops.join_details(self, meeting_id, app, external_id, audience)
 
     async def read_calendar(self, host_user_id: str) -> int:
         """Read one host's real Zoom schedule now."""
