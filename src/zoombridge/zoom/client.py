@@ -40,7 +40,7 @@ from zoombridge.zoom.download import Download, open_download
 from zoombridge.zoom.endpoints import Endpoint
 from zoombridge.zoom.errormap import error_from_response
 from zoombridge.zoom.pagination import month_windows, paginate
-from zoombridge.zoom.ratelimit import Category, Family, Plan, RateBudget
+from zoombridge.zoom.ratelimit import Category, Family, Plan, RateBudget, parse_retry_after
 
 __all__ = ["DEFAULT_API_URL", "DEFAULT_OAUTH_URL", "CallStats", "ZoomClient"]
 
@@ -272,6 +272,63 @@ class ZoomClient:
                 fresh = await self.tokens.token()
                 download = await stack.enter_async_context(opened(fresh.value))
             yield download
+
+    @asynccontextmanager
+    async def passthrough(
+        self,
+        method: str,
+        target: str,
+        *,
+        category: Category,
+        family: Family = "meetings",
+    ) -> AsyncIterator[httpx.Response]:
+        """One call whose answer, of any status, is handed over unread (for a proxy that
+        passes Zoom's answers on, body streamed): paced by the budget and authorized (one
+        refresh on 401) like every call, but not retried and not mapped to an exception, so
+        a 429 reaches the caller with its headers. `target` is the path under /v2 and its
+        query, already encoded. The budget learns from the answer's rate-limit headers."""
+        slot = await self.budget.acquire(category, family)
+        try:
+            token = await self.tokens.token()
+            response = await self._open(method, target, token)
+            if response.status_code == 401:
+                await response.aclose()
+                await self.tokens.invalidate(token)
+                response = await self._open(method, target, await self.tokens.token())
+        finally:
+            self.budget.done(slot)
+        try:
+            self._learn(response, category, family)
+            yield response
+        finally:
+            await response.aclose()
+
+    async def _open(self, method: str, target: str, token: AccessToken) -> httpx.Response:
+        request = self.http.build_request(
+            method,
+            self.api_base(token) + target,
+            headers={"Authorization": f"Bearer {token.value}"},
+        )
+        try:
+            response = await self.http.send(request, stream=True)
+        except httpx.TransportError as exc:
+            raise _transport_error(exc, method, target.partition("?")[0]) from None
+        self.stats.api_calls += 1
+        return response
+
+    def _learn(self, response: httpx.Response, category: Category, family: Family) -> None:
+        """What a passed-through answer tells the budget: its headers, and a 429's hold."""
+        self.budget.observe(category, response.headers, family)
+        if response.status_code != 429:
+            return
+        self.stats.rate_limited += 1
+        if response.headers.get("x-ratelimit-type", "").lower() == "daily-limit":
+            until = parse_retry_after(response.headers.get("retry-after"), self.clock.now())
+            self.budget.pause_daily(category, until, "Zoom answered 429", family)
+            return
+        now = self.clock.now()
+        until = parse_retry_after(response.headers.get("retry-after"), now)
+        self.budget.hold(category, (until - now).total_seconds() if until else 1.0, family)
 
     async def _send_with_retry(self, call: _Call) -> httpx.Response:
         attempt = 0
