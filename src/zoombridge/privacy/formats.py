@@ -20,6 +20,7 @@ import base64
 import json
 import re
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -147,9 +148,16 @@ class Pseudonymizer(ABC):
             raise TokenNotAccepted(f"not a {self.name} reversible token")
         return self.decrypt(unb64url(found.group("body")))
 
-    def reveal_all(self, text: str) -> str:
-        """`text` (a URL, a header) with every reversible token replaced by its original."""
-        return self._reversible_in_text.sub(lambda m: self.reveal(m.group(0)), text)
+    def reveal_all(self, text: str, escape: Callable[[str], str] | None = None) -> str:
+        """`text` (a URL, a header) with every reversible token replaced by its original,
+        passed through `escape` first when given (a URL needs its originals percent-encoded,
+        so a decrypted value can never add a path segment)."""
+
+        def original(found: re.Match[str]) -> str:
+            value = self.reveal(found.group(0))
+            return escape(value) if escape is not None else value
+
+        return self._reversible_in_text.sub(original, text)
 
     def contains_reversible(self, text: str) -> bool:
         return self._reversible_in_text.search(text) is not None
