@@ -1,0 +1,403 @@
+"""A JSON response sanitized in one streaming pass, for the proxy.
+
+The decisions are `transform`'s (schema allow-list first, then the transforms that match,
+in declared order); this module makes them fast and incremental:
+
+- `Plan` memoizes `Walk.child`: the schema node and path-automaton states below a key are
+  the same for every array item (unless a rule names an index), so they are computed once
+  per place in the document, not once per node. A plan also knows what matched there.
+- `JsonStream` reads bytes as they arrive. The outer levels of the document (the envelope
+  object and the arrays in it, `STREAM_DEPTH` levels) are tokenized here, by hand; each value
+  below them (a user, a meeting, a participant) is decoded whole by the C decoder
+  (`raw_decode`), sanitized and written at once. Memory is bounded by the largest such item
+  (`MAX_VALUE_CHARS`), not by the answer, and Python touches only what the rules keep.
+
+What is written is compact ASCII JSON (non-ASCII as escapes), equal to
+`Sanitizer.document` of the parsed answer; duplicate members of a streamed object are all
+written (a parser keeps the last one, as `json.loads` would). Malformed input raises
+`UpstreamJsonError` saying where; the proxy answers 502 with it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import re
+from typing import Any
+
+from zoombridge.privacy.canonical import scalar_text
+from zoombridge.privacy.endpoints import CompiledTransform, Endpoint
+from zoombridge.privacy.formats import PseudonymOptions
+from zoombridge.privacy.rules import Pseudonymize, Redact
+from zoombridge.privacy.schema import LeafNode, ObjectNode
+from zoombridge.privacy.transform import REMOVED, Sanitizer, Walk
+
+__all__ = ["MAX_VALUE_CHARS", "STREAM_DEPTH", "JsonStream", "Plan", "UpstreamJsonError", "Values"]
+
+STREAM_DEPTH = 2  # levels tokenized here; deeper values are decoded whole
+MAX_VALUE_CHARS = 16 * 1024 * 1024  # one item (a user, a meeting) larger than this is refused
+MAX_MEMO = 1024  # distinct member names remembered per place (upstream controls the names)
+CACHE_SIZE = 65536  # pseudonyms remembered (the same people recur across answers)
+LEAF, OBJECT, ARRAY = 0, 1, 2
+_WS = re.compile(r"[ \t\n\r]*")
+_INDEXED = re.compile(r"\[\d+\]")
+
+
+_NULL = type(None)
+_LEAF_TYPES: dict[str, frozenset[type]] = {
+    "string": frozenset({str, _NULL}),
+    "integer": frozenset({int, _NULL}),
+    "number": frozenset({int, float, _NULL}),
+    "boolean": frozenset({bool, _NULL}),
+    "scalar": frozenset({str, int, float, bool, _NULL}),
+}
+_UNKNOWN: Any = object()
+
+
+class UpstreamJsonError(ValueError):
+    """Zoom's answer is not one well-formed JSON document."""
+
+
+def _no_constants(name: str) -> Any:
+    raise UpstreamJsonError(f"{name} is not JSON")
+
+
+_decode = json.JSONDecoder(parse_constant=_no_constants).raw_decode
+_encode = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), allow_nan=False).encode
+
+
+class Plan:
+    """One place in a response: what the schema admits here, whether a redaction matched, the
+    value transforms that matched, and (memoized) the plan of each child."""
+
+    __slots__ = (
+        "_by_index",
+        "_children",
+        "_transforms",
+        "kind",
+        "leaf",
+        "redacted",
+        "specs",
+        "types",
+        "walk",
+    )
+
+    def __init__(self, walk: Walk, transforms: tuple[CompiledTransform, ...], by_index: bool):
+        self.walk = walk
+        self._transforms = transforms
+        self._by_index = by_index
+        matched = walk.matched(transforms)
+        self.redacted = any(isinstance(item.spec, Redact) for item in matched)
+        self.specs = tuple(item.spec for item in matched if not isinstance(item.spec, Redact))
+        schema = walk.schema
+        self.kind = OBJECT if isinstance(schema, ObjectNode) else ARRAY
+        self.leaf = schema if isinstance(schema, LeafNode) else None
+        if self.leaf is not None:
+            self.kind = LEAF
+        # A leaf kept as it is: checked by its exact type alone (the hot path).
+        plain = self.kind == LEAF and not self.redacted and not self.specs
+        self.types = _LEAF_TYPES[schema.kind] if plain and isinstance(schema, LeafNode) else None
+        self._children: dict[str | int, Plan | None] = {}
+
+    @classmethod
+    def of(cls, endpoint: Endpoint) -> Plan:
+        """The plan of a response's root for `endpoint`."""
+        transforms = endpoint.transforms
+        by_index = any(_INDEXED.search(path.text) for item in transforms for path in item.paths)
+        start = tuple(tuple(path.start for path in item.paths) for item in transforms)
+        return cls(Walk(endpoint.schema, start), transforms, by_index)
+
+    def child(self, key: str | int) -> Plan | None:
+        """The plan below `key`, or None when the schema does not admit it."""
+        memo_key: str | int = key if isinstance(key, str) or self._by_index else 0
+        try:
+            return self._children[memo_key]
+        except KeyError:
+            pass
+        below = self.walk.child(key, self._transforms)
+        plan = None if below is None else Plan(below, self._transforms, self._by_index)
+        if len(self._children) < MAX_MEMO:
+            self._children[memo_key] = plan
+        return plan
+
+
+class Values:
+    """Parsed values through plans; pseudonyms are remembered (they are deterministic)."""
+
+    def __init__(self, sanitizer: Sanitizer, cache_size: int = CACHE_SIZE) -> None:
+        self.sanitizer = sanitizer
+        self._cache: dict[tuple[str, int], str] = {}
+        self._options: dict[int, PseudonymOptions] = {}
+        self._cache_size = cache_size
+
+    def clear(self) -> None:
+        self._cache.clear()
+
+    def value(self, plan: Plan, value: Any) -> Any:
+        """The sanitized value, None (kept as null), or REMOVED (left out)."""
+        if plan.redacted:
+            return REMOVED
+        if plan.kind == LEAF:
+            assert plan.leaf is not None
+            if not plan.leaf.admits(value):
+                return None
+            return self._leaf(value, plan.specs) if plan.specs else value
+        if plan.kind == OBJECT:
+            return self._object(plan, value) if type(value) is dict else None
+        return self._array(plan, value) if type(value) is list else None
+
+    def _object(self, plan: Plan, value: dict[str, Any]) -> dict[str, Any]:
+        out = {}
+        memo = plan._children
+        for key, member in value.items():
+            below = memo.get(key, _UNKNOWN)
+            if below is _UNKNOWN:
+                below = plan.child(key)
+            if below is None:
+                continue
+            if below.types is not None:  # inlined `value` for a plain leaf
+                out[key] = member if type(member) in below.types else None
+                continue
+            result = self.value(below, member)
+            if result is not REMOVED:
+                out[key] = result
+        return out
+
+    def _array(self, plan: Plan, value: list[Any]) -> list[Any]:
+        out = []
+        for index, item in enumerate(value):
+            below = plan.child(index)
+            if below is not None:
+                result = self.value(below, item)
+                if result is not REMOVED and result is not None:
+                    out.append(result)
+        return out
+
+    def _leaf(self, value: Any, specs: tuple[object, ...]) -> Any:
+        for spec in specs:
+            if value is None:
+                return None
+            if isinstance(spec, Pseudonymize):
+                value = self._pseudonym(value, spec)
+            else:
+                value = self.sanitizer.apply(spec, value)
+        return value
+
+    def _pseudonym(self, value: Any, spec: Pseudonymize) -> str | None:
+        text = scalar_text(value)
+        if text is None or not text.strip():
+            return None
+        key = (text, id(spec))
+        found = self._cache.get(key)
+        if found is None:
+            options = self._options.get(id(spec))
+            if options is None:
+                options = self._options[id(spec)] = spec.options()
+            found = self.sanitizer.pseudonymizer.pseudonymize(text, options)
+            if len(self._cache) >= self._cache_size:
+                self._cache.clear()
+            self._cache[key] = found
+        return found
+
+
+# Parser states
+_VALUE, _FIRST_KEY, _KEY, _COLON, _AFTER, _FIRST_ITEM, _DONE = range(7)
+
+
+class _Frame:
+    __slots__ = ("index", "is_object", "pending", "plan", "wrote")
+
+    def __init__(self, plan: Plan, is_object: bool) -> None:
+        self.plan = plan
+        self.is_object = is_object
+        self.wrote = False
+        self.index = 0
+        self.pending: tuple[str, Plan | None] | None = None  # an object's current member
+
+
+class JsonStream:
+    """Feed bytes with `feed`, end with `finish`; each returns the sanitized text so far."""
+
+    def __init__(self, values: Values, plan: Plan) -> None:
+        self._values = values
+        self._root = plan
+        self._decoder = codecs.getincrementaldecoder("utf-8")()
+        self._buf = ""
+        self._pos = 0
+        self._state = _VALUE
+        self._stack: list[_Frame] = []
+        self._out: list[str] = []
+        self._wait_for = 0  # chars needed before a failed decode is tried again
+        self._seen = 0  # chars consumed before the buffer, for error positions
+
+    def feed(self, data: bytes) -> bytes:
+        try:
+            text = self._decoder.decode(data)
+        except UnicodeDecodeError as exc:
+            raise UpstreamJsonError(f"not UTF-8 near byte {self._seen + exc.start}") from None
+        self._seen += self._pos
+        self._buf = self._buf[self._pos :] + text
+        self._pos = 0
+        self._run(eof=False)
+        return self._flush()
+
+    def finish(self) -> bytes:
+        self.feed(b"")
+        try:
+            self._decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            raise UpstreamJsonError("the answer ends inside a UTF-8 character") from None
+        self._run(eof=True)
+        if self._state != _DONE:
+            what = "is empty" if not self._seen and not self._buf.strip() else "is cut short"
+            raise UpstreamJsonError(f"the JSON answer {what}")
+        return self._flush()
+
+    def _flush(self) -> bytes:
+        text = "".join(self._out)
+        self._out.clear()
+        return text.encode("ascii")
+
+    def _error(self, problem: str) -> UpstreamJsonError:
+        return UpstreamJsonError(f"{problem} at character {self._seen + self._pos}")
+
+    def _run(self, eof: bool) -> None:
+        """Consume as much of the buffer as can be decided now."""
+        buf = self._buf
+        while True:
+            self._pos = _WS.match(buf, self._pos).end()  # type: ignore[union-attr]
+            if self._pos >= len(buf):
+                return
+            state = self._state
+            if state == _VALUE:
+                if not self._value(eof):
+                    return
+            elif state == _DONE:
+                raise self._error("more than one JSON value")
+            elif state == _COLON:
+                self._expect(":")
+                self._state = _VALUE
+            elif state in (_FIRST_KEY, _KEY):
+                if not self._key(state == _FIRST_KEY, eof):
+                    return
+            elif state == _FIRST_ITEM and buf[self._pos] == "]":
+                self._close("]")
+            elif state == _FIRST_ITEM:
+                self._state = _VALUE
+            else:
+                self._after()
+
+    def _expect(self, char: str) -> None:
+        if self._buf[self._pos] != char:
+            raise self._error(f"expected {char!r}")
+        self._pos += 1
+
+    def _key(self, first: bool, eof: bool) -> bool:
+        """Read a member name (or the end of an empty object); False when more is needed."""
+        frame = self._stack[-1]
+        if first and self._buf[self._pos] == "}":
+            self._close("}")
+            return True
+        if self._buf[self._pos] != '"':
+            raise self._error("expected a member name")
+        try:
+            key, end = _decode(self._buf, self._pos)
+        except json.JSONDecodeError:
+            return self._incomplete(eof)
+        self._pos = end
+        frame.pending = (key, frame.plan.child(key))
+        self._state = _COLON
+        return True
+
+    def _after(self) -> None:
+        frame = self._stack[-1]
+        char = self._buf[self._pos]
+        if char == ",":
+            self._pos += 1
+            if frame.is_object:
+                self._state = _KEY
+            else:
+                frame.index += 1
+                self._state = _VALUE
+        elif char in "}]":
+            self._close(char)
+        else:
+            raise self._error("expected ',' or the end of a container")
+
+    def _close(self, char: str) -> None:
+        frame = self._stack.pop()
+        if char != ("}" if frame.is_object else "]"):
+            raise self._error(f"unexpected {char!r}")
+        self._pos += 1
+        self._out.append(char)
+        self._state = _AFTER if self._stack else _DONE
+
+    def _target(self) -> tuple[Plan | None, str | None]:
+        """The plan of the value about to be read and, in an object, its member name."""
+        if not self._stack:
+            return self._root, None
+        frame = self._stack[-1]
+        if frame.is_object:
+            assert frame.pending is not None
+            key, plan = frame.pending
+            return plan, key
+        return frame.plan.child(frame.index), None
+
+    def _value(self, eof: bool) -> bool:
+        """Read one value; False when more input is needed first."""
+        plan, key = self._target()
+        char = self._buf[self._pos]
+        if char in "{[" and len(self._stack) < STREAM_DEPTH and plan is not None:
+            wanted = OBJECT if char == "{" else ARRAY
+            if not plan.redacted and plan.kind == wanted:
+                self._prefix(key)
+                self._out.append(char)
+                self._pos += 1
+                self._stack.append(_Frame(plan, char == "{"))
+                self._state = _FIRST_KEY if char == "{" else _FIRST_ITEM
+                return True
+        if not self._stack and char not in "{[":
+            raise self._error("the answer is not a JSON object or array")
+        if not eof and len(self._buf) - self._pos < self._wait_for:
+            return False
+        try:
+            value, end = _decode(self._buf, self._pos)
+        except json.JSONDecodeError:
+            return self._incomplete(eof)
+        if end == len(self._buf) and not eof and char not in '{["tfn':
+            return False  # a number may go on in the next chunk
+        self._wait_for = 0
+        self._pos = end
+        self._write(plan, key, value)
+        self._state = _AFTER if self._stack else _DONE
+        return True
+
+    def _incomplete(self, eof: bool) -> bool:
+        waiting = len(self._buf) - self._pos
+        if eof:
+            raise self._error("malformed or cut-short JSON value")
+        if waiting > MAX_VALUE_CHARS:
+            raise self._error(f"a single value longer than {MAX_VALUE_CHARS} characters")
+        self._wait_for = 2 * waiting  # retry once twice as much has arrived: linear, not n²
+        return False
+
+    def _write(self, plan: Plan | None, key: str | None, value: Any) -> None:
+        result = REMOVED if plan is None else self._values.value(plan, value)
+        if result is REMOVED:
+            if not self._stack:
+                self._out.append("null")
+            return
+        if result is None and self._stack and not self._stack[-1].is_object:
+            return  # null items are dropped from arrays
+        self._prefix(key)
+        self._out.append(_encode(result))
+
+    def _prefix(self, key: str | None) -> None:
+        if not self._stack:
+            return
+        frame = self._stack[-1]
+        if frame.wrote:
+            self._out.append(",")
+        frame.wrote = True
+        if key is not None:
+            self._out.append(_encode(key) + ":")
