@@ -40,6 +40,10 @@ from zoombridge.db.pacing import DatabasePacer
 from zoombridge.db.secrets import KeyRing
 from zoombridge.errors import AuthenticationError, ConfigurationError, ZoomBridgeError
 from zoombridge.mail import Mailer
+from zoombridge.privacy import pseudonymizer_from_settings
+from zoombridge.privacy.endpoints import CompiledRules
+from zoombridge.privacy.proxy import PrivacyProxy
+from zoombridge.privacy.proxy_keys import KeyChecker
 from zoombridge.settings import Settings, ZoomSettings, load_settings
 from zoombridge.storage import Store, check_template, open_store
 from zoombridge.zoom import RateBudget, ZoomClient
@@ -128,6 +132,28 @@ class ZoomBridge:
             raise ConfigurationError(f"connection {config.name!r} needs the catalog")
         grants = DatabaseGrantStore(catalog, self.keyring(), config.name, self.clock)
         return self.user_client(config.zoom, grants)
+
+    @asynccontextmanager
+    async def privacy_proxy(
+        self,
+        rules: CompiledRules,
+        connection: str = DEFAULT_CONNECTION,
+        *,
+        key_cache_seconds: float = 10.0,
+    ) -> AsyncIterator[PrivacyProxy]:
+        """The privacy proxy (an ASGI app) over one connection's client, its callers' API
+        keys in the catalog, pseudonyms keyed by the privacy settings."""
+        pseudonymizer = pseudonymizer_from_settings(self.settings.privacy)
+        catalog = self.catalog()
+        try:
+            client = self.connection_client(self.connection(catalog, connection), catalog)
+            try:
+                keys = KeyChecker(catalog, self.clock, key_cache_seconds)
+                yield PrivacyProxy(client, rules, pseudonymizer, keys)
+            finally:
+                await client.aclose()
+        finally:
+            catalog.dispose()
 
     def _shared_pacer(self) -> DatabasePacer | None:
         """On PostgreSQL several workers share the account's rate budget through the catalog."""
