@@ -11,6 +11,7 @@ from zoombridge.cli import (
     emulator,
     emulator_check,
     privacy,
+    proxy,
     search,
     serve,
     sync,
@@ -37,6 +38,7 @@ app.add_typer(archive.archive, name="archive")
 app.add_typer(connections.connection_app, name="connection")
 app.add_typer(users.user_app, name="user")
 app.add_typer(privacy.privacy_app, name="privacy")
+app.add_typer(proxy.proxy_app, name="proxy")
 app.command("worker", help=worker.HELP)(worker.run_worker)
 
 
