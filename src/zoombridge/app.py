@@ -40,6 +40,8 @@ from zoombridge.db.pacing import DatabasePacer
 from zoombridge.db.secrets import KeyRing
 from zoombridge.errors import AuthenticationError, ConfigurationError, ZoomBridgeError
 from zoombridge.mail import Mailer
+from zoombridge.meetings.notices import ignore_notices
+from zoombridge.meetings.service import MeetingService
 from zoombridge.privacy import pseudonymizer_from_settings
 from zoombridge.privacy.endpoints import CompiledRules
 from zoombridge.privacy.proxy import PrivacyProxy
@@ -154,6 +156,32 @@ class ZoomBridge:
                 await client.aclose()
         finally:
             catalog.dispose()
+
+    @asynccontextmanager
+    async def meetings(
+        self, catalog: Catalog, connection: str = DEFAULT_CONNECTION, *, offline: bool = False
+    ) -> AsyncIterator[MeetingService]:
+        """The meetings service of one connection, its Zoom client closed afterwards.
+        `offline`: only the local copy is read, so missing credentials are no reason to
+        refuse (a Zoom call would then fail as unauthorized)."""
+        config = self.connection(catalog, connection)
+        if offline and config.auth != "oauth":
+            client = self._new_client(config.zoom)
+        else:
+            client = self.connection_client(config, catalog)
+        try:
+            yield MeetingService(
+                catalog=catalog,
+                zoom=client,
+                keyring=self.keyring(),
+                clock=self.clock,
+                connection_id=self.connection_id(catalog, connection),
+                plan=config.zoom.plan,
+                settings=self.settings.meetings,
+                notify=ignore_notices,
+            )
+        finally:
+            await client.aclose()
 
     def _shared_pacer(self) -> DatabasePacer | None:
         """On PostgreSQL several workers share the account's rate budget through the catalog."""
