@@ -230,8 +230,8 @@ class MeetingService:
     async def apply_due_changes(self) -> int:
         return await edit_ops.apply_due_changes(self)
 
-    def preflight_transfer(self, meeting_id: int, to: list[str]) -> Preflight:
-        return moves.preflight(self, meeting_id, to)
+    async def preflight_transfer(self, meeting_id: int, to: list[str]) -> Preflight:
+        return await moves.preflight(self, meeting_id, to)
 
     async def transfer(
         self, meeting_id: int, to: list[str], *, recreate: bool = False

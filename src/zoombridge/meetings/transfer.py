@@ -32,6 +32,7 @@ from zoombridge.meetings.records import (
     spans_of_copy,
 )
 from zoombridge.meetings.recurrence import Span
+from zoombridge.zoom.users import list_assistants
 
 if TYPE_CHECKING:
     from zoombridge.meetings.service import MeetingService
@@ -58,7 +59,7 @@ class Preflight:
         return not self.in_place and not self.anyway
 
 
-def preflight(service: MeetingService, meeting_id: int, to: list[str]) -> Preflight:
+async def preflight(service: MeetingService, meeting_id: int, to: list[str]) -> Preflight:
     row = service.get(meeting_id)
     with service.catalog.session() as session:
         target = find_host(session, service.connection_id, to, service.settings.host_domains)
@@ -83,7 +84,26 @@ def preflight(service: MeetingService, meeting_id: int, to: list[str]) -> Prefli
             if conflict := conflict_for(target, service.plan, spans, row.webinar, busy):
                 check.anyway.append(str(refuse_busy(target, conflict, advice=False)))
         session.expunge_all()
+    current = check.current
+    if not check.in_place and current is not None and current.user_id != check.target.user_id:
+        await _check_privilege(service, check)
     return check
+
+
+async def _check_privilege(service: MeetingService, check: Preflight) -> None:
+    """Zoom moves a meeting only when its host may schedule for the new host: the current
+    host must be one of the new host's assistants (scheduling privilege)."""
+    assert check.current is not None
+    try:
+        assistants = await list_assistants(service.zoom, check.target.user_id)
+    except ZoomError as exc:
+        check.in_place.append(f"the new host's scheduling privileges could not be read ({exc})")
+        return
+    if check.current.user_id not in {a.id for a in assistants}:
+        check.in_place.append(
+            f"{check.current.email} has no scheduling privilege for {check.target.email} "
+            f"(in Zoom, add {check.current.email} as an assistant of {check.target.email})"
+        )
 
 
 async def transfer(
@@ -91,7 +111,7 @@ async def transfer(
 ) -> ScheduledMeeting:
     """Move the meeting to the host with one of the addresses `to`; TransferRefused naming
     what is missing when it cannot be done (in place, or at all)."""
-    check = preflight(service, meeting_id, to)
+    check = await preflight(service, meeting_id, to)
     if check.target.user_id == check.meeting.host_user_id:
         return check.meeting
     if check.anyway:
