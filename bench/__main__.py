@@ -2,8 +2,8 @@
 
 `python -m bench [NAME ...]` runs only the named ones: throughput, pacing, archive (the five
 archive benches), archive-throughput, archive-memory, archive-api, archive-webhook,
-webhook-ingest, media (the media benches), media-join, search-scale, portal-pages. The rows go to
-bench/results.json, each marked with its bench; the rows of benches not run stay.
+webhook-ingest, media (the media benches), media-join, search-scale, portal-pages, proxy. The
+rows go to bench/results.json, each marked with its bench; the rows of benches not run stay.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from bench import (
     media_join,
     pacing,
     portal_pages,
+    privacy_proxy,
     search_scale,
     throughput,
     webhook_ingest,
@@ -42,6 +43,7 @@ BENCHES: dict[str, Bench] = {
     "media-join": media_join.run,
     "search-scale": search_scale.run,
     "portal-pages": portal_pages.run,
+    "proxy": privacy_proxy.run,
 }
 GROUPS = {
     "archive": [
