@@ -2,8 +2,9 @@
 
 `python -m bench [NAME ...]` runs only the named ones: throughput, pacing, archive (the five
 archive benches), archive-throughput, archive-memory, archive-api, archive-webhook,
-webhook-ingest, media (the media benches), media-join, search-scale, portal-pages, proxy. The
-rows go to bench/results.json, each marked with its bench; the rows of benches not run stay.
+webhook-ingest, media (the media benches), media-join, search-scale, portal-pages, host-choice,
+proxy. The rows go to bench/results.json, each marked with its bench; the rows of benches not
+run stay.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from bench import (
     archive_memory,
     archive_throughput,
     archive_webhook,
+    host_choice,
     media_join,
     pacing,
     portal_pages,
@@ -43,6 +45,7 @@ BENCHES: dict[str, Bench] = {
     "media-join": media_join.run,
     "search-scale": search_scale.run,
     "portal-pages": portal_pages.run,
+    "host-choice": host_choice.run,
     "proxy": privacy_proxy.run,
 }
 GROUPS = {

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from zoombridge.db.meeting_models import HostBooking, PoolHost
@@ -38,11 +38,16 @@ def bookings_of(
     session: Session,
     connection_id: int,
     host_ids: Sequence[str],
-    window: Span,
+    window: Span | Sequence[Span],
     *,
     except_meeting: int | None = None,
 ) -> dict[str, list[Busy]]:
-    """Each host's bookings that touch `window`, leaving out one meeting's own (an edit)."""
+    """Each host's bookings that touch `window` (or any of several spans: a series), leaving
+    out one meeting's own (an edit)."""
+    spans = [window] if isinstance(window, Span) else list(window)
+    touching = or_(
+        *(and_(HostBooking.starts_at < w.end, HostBooking.ends_at > w.start) for w in spans)
+    )
     query = select(
         HostBooking.host_user_id,
         HostBooking.starts_at,
@@ -54,8 +59,7 @@ def bookings_of(
     ).where(
         HostBooking.connection_id == connection_id,
         HostBooking.host_user_id.in_(host_ids),
-        HostBooking.starts_at < window.end,
-        HostBooking.ends_at > window.start,
+        touching,
     )
     found: dict[str, list[Busy]] = {h: [] for h in host_ids}
     for host, start, end, webinar, topic, zoom_id, meeting in session.execute(query):
@@ -96,8 +100,9 @@ def choose_host(
     able, unable = _able(candidates, webinar)
     if named and unable:
         raise SchedulingRefused(unable[0])
-    window = _window(wanted, now)
-    busy = bookings_of(session, connection_id, [h.user_id for h in able], window)
+    ids = [h.user_id for h in able]
+    busy = bookings_of(session, connection_id, ids, wanted) if wanted else {i: [] for i in ids}
+    load = _load(session, connection_id, ids, _window(wanted, now))
     free, conflicts = [], []
     for host in able:
         conflict = conflict_for(host, plan, wanted, webinar, busy[host.user_id])
@@ -107,7 +112,7 @@ def choose_host(
             conflicts.append(refuse_busy(host, conflict, advice=named))
     if named and conflicts:
         raise conflicts[0]
-    ranked = sorted(free, key=lambda h: _rank(h, wanted, busy[h.user_id], plan))
+    ranked = sorted(free, key=lambda h: _rank(h, wanted, busy[h.user_id], load, plan))
     spent: list[str] = []
     for host in ranked:
         try:
@@ -139,12 +144,34 @@ def _window(wanted: Sequence[Span], now: datetime) -> Span:
     return Span(start - LOAD_WINDOW / 2, max(end, start + LOAD_WINDOW / 2))
 
 
+def _load(
+    session: Session, connection_id: int, host_ids: Sequence[str], window: Span
+) -> dict[str, int]:
+    """How many bookings each host has in the week around the meeting (counted by the
+    database: the rows themselves are not needed)."""
+    query = (
+        select(HostBooking.host_user_id, func.count())
+        .where(
+            HostBooking.connection_id == connection_id,
+            HostBooking.host_user_id.in_(host_ids),
+            HostBooking.starts_at < window.end,
+            HostBooking.ends_at > window.start,
+        )
+        .group_by(HostBooking.host_user_id)
+    )
+    return {host: count for host, count in session.execute(query)}
+
+
 def _rank(
-    host: PoolHost, wanted: Sequence[Span], bookings: Sequence[Busy], plan: str
+    host: PoolHost,
+    wanted: Sequence[Span],
+    bookings: Sequence[Busy],
+    load: dict[str, int],
+    plan: str,
 ) -> tuple[int, int, int, str]:
     peak = max((peak_load(bookings, span) for span in wanted), default=0)
     two_at_once = capacity_of(host.user_type, plan) > 1
-    return (0 if two_at_once else 1, peak, len(bookings), host.email)
+    return (0 if two_at_once else 1, peak, load.get(host.user_id, 0), host.email)
 
 
 def _why_none(

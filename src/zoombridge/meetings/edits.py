@@ -135,9 +135,8 @@ def _book_edit(
     with scheduling_lock(service.catalog, service.connection_id) as session:
         host = session.get(PoolHost, (service.connection_id, row.host_user_id))
         if spans:
-            window = Span(min(s.start for s in spans), max(s.end for s in spans))
             busy = bookings_of(
-                session, service.connection_id, [row.host_user_id], window, except_meeting=row.id
+                session, service.connection_id, [row.host_user_id], spans, except_meeting=row.id
             )[row.host_user_id]
             if host is not None and (
                 conflict := conflict_for(host, service.plan, spans, row.webinar, busy)

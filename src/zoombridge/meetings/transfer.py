@@ -31,7 +31,6 @@ from zoombridge.meetings.records import (
     replace_bookings,
     spans_of_copy,
 )
-from zoombridge.meetings.recurrence import Span
 from zoombridge.zoom.users import list_assistants
 
 if TYPE_CHECKING:
@@ -77,8 +76,7 @@ async def preflight(service: MeetingService, meeting_id: int, to: list[str]) -> 
             )
         spans = spans_of_copy(row)
         if spans:
-            window = Span(min(s.start for s in spans), max(s.end for s in spans))
-            busy = bookings_of(session, service.connection_id, [target.user_id], window)[
+            busy = bookings_of(session, service.connection_id, [target.user_id], spans)[
                 target.user_id
             ]
             if conflict := conflict_for(target, service.plan, spans, row.webinar, busy):
@@ -159,9 +157,8 @@ def _book_target(service: MeetingService, check: Preflight, body: dict[str, str]
     with scheduling_lock(service.catalog, service.connection_id) as session:
         spans = spans_of_copy(row)
         if spans:
-            window = Span(min(s.start for s in spans), max(s.end for s in spans))
             ids = [target.user_id]
-            busy = bookings_of(session, service.connection_id, ids, window, except_meeting=row.id)
+            busy = bookings_of(session, service.connection_id, ids, spans, except_meeting=row.id)
             if conflict := conflict_for(target, service.plan, spans, row.webinar, busy[ids[0]]):
                 raise refuse_busy(target, conflict)
         label = check.current.email if check.current else row.host_user_id
