@@ -41,7 +41,9 @@ from zoombridge.db.secrets import KeyRing
 from zoombridge.errors import AuthenticationError, ConfigurationError, ZoomBridgeError
 from zoombridge.mail import Mailer
 from zoombridge.meetings.notices import ignore_notices
+from zoombridge.meetings.notifications import mail_notifier
 from zoombridge.meetings.service import MeetingService
+from zoombridge.meetings.sync import SyncContext
 from zoombridge.privacy import pseudonymizer_from_settings
 from zoombridge.privacy.endpoints import CompiledRules
 from zoombridge.privacy.proxy import PrivacyProxy
@@ -182,6 +184,13 @@ class ZoomBridge:
             )
         finally:
             await client.aclose()
+
+    def meetings_sync(self, connection_id: int, zoom: ZoomClient, catalog: Catalog) -> SyncContext:
+        """The meetings sync (webhooks, reconcile) of one connection, notices mailed when a
+        mail server is configured."""
+        keyring = self.keyring()
+        notify = mail_notifier(self.settings, catalog, keyring, self.clock)
+        return SyncContext(connection_id, zoom, catalog, keyring, self.clock, notify)
 
     def _shared_pacer(self) -> DatabasePacer | None:
         """On PostgreSQL several workers share the account's rate budget through the catalog."""

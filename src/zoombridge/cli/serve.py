@@ -14,6 +14,7 @@ import logging
 import signal
 import threading
 from collections.abc import AsyncIterator, Callable
+from functools import partial
 from typing import Annotated
 
 import typer
@@ -26,6 +27,8 @@ from zoombridge.archive.loop import Restarts, keep_syncing
 from zoombridge.archive.runtime import ArchiveRuntime
 from zoombridge.cli.common import configuration_errors_exit, err
 from zoombridge.db import Catalog
+from zoombridge.meetings.nightly import keep_reconciling
+from zoombridge.meetings.sync import apply_meeting_event
 from zoombridge.settings import ArchiveSettings
 from zoombridge.web.auth import PortalContext
 from zoombridge.web.metrics import ServiceMetrics
@@ -66,7 +69,11 @@ async def run_service(
             rt.name: Restarts(_reloader(bridge, portal.catalog, rt.name)) for rt in runtimes
         }
         portal.settings_saved = lambda name: restarts[name].wake.set() if name in restarts else None
-        appliers = [InboxApplier(rt) for rt in runtimes]
+        syncs = [bridge.meetings_sync(rt.connection_id, rt.zoom, rt.catalog) for rt in runtimes]
+        appliers = [
+            InboxApplier(rt, others=partial(apply_meeting_event, sync))
+            for rt, sync in zip(runtimes, syncs, strict=True)
+        ]
         targets = {
             rt.name: _webhook_target(connection, rt, applier)
             for (connection, rt), applier in zip(served, appliers, strict=True)
@@ -92,6 +99,8 @@ async def run_service(
             background.append(asyncio.create_task(applier.run(stop)))
             follow, counted = restarts[rt.name], metrics.round_counter(rt.name)
             background.append(asyncio.create_task(keep_syncing(rt, stop, counted, follow)))
+        hour = bridge.settings.meetings.reconcile_hour_utc
+        background += [asyncio.create_task(keep_reconciling(s, stop, hour)) for s in syncs]
         try:
             await server.serve()
         finally:

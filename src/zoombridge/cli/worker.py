@@ -3,6 +3,8 @@
 Each worker syncs the connection once per `ZOOMBRIDGE_ARCHIVE__POLL_SECONDS` (the workers of
 one database agree on one sync per time slot) and takes host listings and file transfers from
 the shared DBOS queues, within the Zoom account's rate budget shared through the database.
+Every night at ZOOMBRIDGE_MEETINGS__RECONCILE_HOUR_UTC the workers reconcile the meetings
+zoombridge scheduled against Zoom, once among them all.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from zoombridge.app import ZoomBridge
 from zoombridge.archive.durable import drain_durable
 from zoombridge.archive.loop import keep_syncing
 from zoombridge.cli.common import configuration_errors_exit
+from zoombridge.meetings.nightly import keep_reconciling
 
 __all__ = ["run_worker"]
 
@@ -72,7 +75,17 @@ async def _work(bridge: ZoomBridge, grace_seconds: int) -> None:
             ", ".join(runtime.name for runtime in runtimes),
             bridge.settings.archive.poll_seconds,
         )
-        rounds = await asyncio.gather(*(keep_syncing(runtime, stop) for runtime in runtimes))
+        hour = bridge.settings.meetings.reconcile_hour_utc
+        nightly = [
+            keep_reconciling(
+                bridge.meetings_sync(rt.connection_id, rt.zoom, rt.catalog), stop, hour
+            )
+            for rt in runtimes
+        ]
+        rounds, _ = await asyncio.gather(
+            asyncio.gather(*(keep_syncing(runtime, stop) for runtime in runtimes)),
+            asyncio.gather(*nightly),
+        )
         log.info(
             "stopping after %d rounds; transfers under way get %d s", sum(rounds), grace_seconds
         )
