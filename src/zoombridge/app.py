@@ -41,7 +41,7 @@ from zoombridge.db.secrets import KeyRing
 from zoombridge.errors import AuthenticationError, ConfigurationError, ZoomBridgeError
 from zoombridge.mail import Mailer
 from zoombridge.meetings.notices import ignore_notices
-from zoombridge.meetings.notifications import mail_notifier
+from zoombridge.meetings.notifications import MailNotifier, mail_notifier
 from zoombridge.meetings.service import MeetingService
 from zoombridge.meetings.sync import SyncContext
 from zoombridge.privacy import pseudonymizer_from_settings
@@ -161,29 +161,43 @@ class ZoomBridge:
 
     @asynccontextmanager
     async def meetings(
-        self, catalog: Catalog, connection: str = DEFAULT_CONNECTION, *, offline: bool = False
+        self,
+        catalog: Catalog,
+        connection: str = DEFAULT_CONNECTION,
+        *,
+        offline: bool = False,
+        wait_for_mail: bool = True,
     ) -> AsyncIterator[MeetingService]:
         """The meetings service of one connection, its Zoom client closed afterwards.
         `offline`: only the local copy is read, so missing credentials are no reason to
-        refuse (a Zoom call would then fail as unauthorized)."""
+        refuse (a Zoom call would then fail as unauthorized). `wait_for_mail`: the notices'
+        letters are sent before leaving (a command); a server's loop sends them meanwhile."""
         config = self.connection(catalog, connection)
         if offline and config.auth != "oauth":
             client = self._new_client(config.zoom)
         else:
             client = self.connection_client(config, catalog)
+        keyring = self.keyring()
+        notify = (
+            ignore_notices
+            if offline
+            else mail_notifier(self.settings, catalog, keyring, self.clock)
+        )
         try:
             yield MeetingService(
                 catalog=catalog,
                 zoom=client,
-                keyring=self.keyring(),
+                keyring=keyring,
                 clock=self.clock,
                 connection_id=self.connection_id(catalog, connection),
                 plan=config.zoom.plan,
                 settings=self.settings.meetings,
-                notify=ignore_notices,
+                notify=notify,
             )
         finally:
             await client.aclose()
+            if wait_for_mail and isinstance(notify, MailNotifier):
+                await notify.drain()
 
     def meetings_sync(self, connection_id: int, zoom: ZoomClient, catalog: Catalog) -> SyncContext:
         """The meetings sync (webhooks, reconcile) of one connection, notices mailed when a
