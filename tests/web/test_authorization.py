@@ -106,7 +106,37 @@ POLICY: dict[tuple[str, str], Role | None] = {
     # "Sync now" on the status panel: wakes the connection's sync loop
     ("POST", "/status/{connection}/sync"): Role.MANAGER,
     ("POST", "/api/connections/{connection}/sync"): Role.MANAGER,
+    # Meetings (web/meeting_access.py): Contributors schedule and act on their own meetings
+    # (another's is "not found": test_meetings_api.py), Managers on all and on the pools.
+    **{
+        (m, p): Role.CONTRIBUTOR
+        for m, p in [
+            ("GET", "/api/meetings"),
+            ("POST", "/api/meetings"),
+            ("GET", "/api/meetings/hosts"),
+            ("GET", "/api/meetings/pools"),
+            ("GET", "/api/meetings/calendar"),
+            ("GET", "/api/meetings/{meeting_id}"),
+            ("PATCH", "/api/meetings/{meeting_id}"),
+            ("DELETE", "/api/meetings/{meeting_id}"),
+            ("POST", "/api/meetings/{meeting_id}/transfer"),
+            ("POST", "/api/meetings/{meeting_id}/recreate"),
+            ("GET", "/api/meetings/{meeting_id}/start"),
+            ("GET", "/api/meetings/{meeting_id}/links"),
+            ("POST", "/api/meetings/{meeting_id}/links"),
+            ("DELETE", "/api/meetings/{meeting_id}/links"),
+            ("GET", "/api/meetings/{meeting_id}/join"),
+            ("GET", "/meetings"),
+            ("GET", "/meetings/new"),
+            ("POST", "/meetings/new"),
+            ("POST", "/meetings/{meeting_id}/cancel"),
+            ("GET", "/meetings/calendar"),
+        ]
+    },
+    ("POST", "/api/meetings/hosts/sync"): Role.MANAGER,
+    ("PUT", "/api/meetings/pools/{name}"): Role.MANAGER,
 }
+MEETING_MISSES = [p for _, p in POLICY if "{meeting_id}" in p]
 LIBRARY_MISSES = [
     p for _, p in POLICY if p.startswith(("/recordings/", "/api/recordings/", "/shared/"))
 ]
@@ -120,6 +150,7 @@ SAMPLE = {
     "{token_id}": "1",
     "{file_id}": "f1",
     "{user_id}": "1",  # the caller, signed in
+    "{meeting_id}": "1",  # no meeting is scheduled
 }
 BODY: dict[tuple[str, str], object] = {
     ("POST", "/api/tokens"): {"name": "matrix"},
@@ -132,6 +163,11 @@ BODY: dict[tuple[str, str], object] = {
     ("POST", "/api/forgot"): {"email": "matrix@example.edu"},
     ("POST", "/api/moderation/{ref}/reject"): {"reason": "matrix"},
     ("PUT", "/api/library/settings"): {"moderation": False},
+    ("POST", "/api/meetings"): {"topic": "m", "start_time": "2027-01-04T10:00Z", "pool": "P"},
+    ("PATCH", "/api/meetings/{meeting_id}"): {"topic": "matrix"},
+    ("POST", "/api/meetings/{meeting_id}/transfer"): {"to": ["matrix@example.edu"]},
+    ("POST", "/api/meetings/{meeting_id}/links"): {"app": "lms", "external_id": "e1"},
+    ("PUT", "/api/meetings/pools/{name}"): {"hosts": []},
 }
 # What a caller allowed in gets where it is not plain success: nobody owns token 1 here.
 # and no file has failed, so there is nothing to retry.
@@ -154,8 +190,19 @@ ALLOWED_ANSWER = {
     ("POST", "/api/moderation/{ref}/approve"): 404,
     ("POST", "/api/moderation/{ref}/reject"): 404,
     ("POST", "/moderation/{ref}/reject"): 422,  # no reason sent
+    **{(m, p): 404 for m, p in POLICY if p in MEETING_MISSES},  # no meeting 1
+    ("POST", "/api/meetings"): 503,  # this portal has no Zoom credentials
+    ("POST", "/api/meetings/hosts/sync"): 503,
+    ("GET", "/api/meetings/calendar"): 422,  # no such host
+    ("POST", "/meetings/new"): 422,  # the form's fields are not sent
 }
-QUERY = {"/api/search": {"q": "budget"}, "/search": {"q": "budget"}}
+QUERY = {
+    "/api/search": {"q": "budget"},
+    "/search": {"q": "budget"},
+    "/api/meetings/calendar": {"host": "nobody@example.edu"},
+    "/api/meetings/{meeting_id}/links": {"app": "lms", "external_id": "e1"},
+    "/api/meetings/{meeting_id}/join": {"app": "lms", "external_id": "e1", "audience": "anyone"},
+}
 
 
 def _routes(routes: Iterable[BaseRoute]) -> set[tuple[str, str]]:

@@ -21,6 +21,7 @@ from zoombridge.web import (
     connection_pages,
     library_api,
     library_pages,
+    meetings_api,
     moderation_pages,
     pages,
     sync_control,
@@ -98,6 +99,7 @@ def service_app(
         app.include_router(moderation_pages.api_router)
         app.include_router(sync_control.page_router)
         app.include_router(sync_control.api_router)
+        meetings_api.install(app)  # the meetings API and pages, and their refusals' answers
         app.mount("/static", StaticFiles(directory=STATIC), name="static")
         app.add_exception_handler(NeedsSignIn, _to_sign_in)
     if metrics is not None:
