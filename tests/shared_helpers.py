@@ -5,11 +5,12 @@ the archived rows of a catalog."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from zoombridge.cli.emulator import emulator_settings, settings_for
@@ -113,3 +114,19 @@ def meeting(
             )
         )
     return uuid
+
+
+ENGINES = ["sqlite", "postgresql"]
+
+
+def opened_catalog(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Catalog]:
+    """For a fixture parametrized over ENGINES: a migrated catalog, disposed afterwards."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'catalog.sqlite'}"
+    else:
+        url = str(request.getfixturevalue("postgres_url"))
+    opened = open_catalog(url)
+    try:
+        yield opened
+    finally:
+        opened.dispose()

@@ -2,31 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from sqlalchemy import func, select
 
-from shared_helpers import EPOCH
+from shared_helpers import ENGINES, EPOCH, opened_catalog
 from zoombridge.archive.catalog import ensure_connection
-from zoombridge.db import Catalog, open_catalog
+from zoombridge.db import Catalog
 from zoombridge.db.models import SearchDocument
 
-ENGINES = ["sqlite", "postgresql"]
-
-
-def opened_catalog(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Catalog]:
-    """For a fixture parametrized over ENGINES: a migrated catalog, disposed afterwards."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'catalog.sqlite'}"
-    else:
-        url = str(request.getfixturevalue("postgres_url"))
-    opened = open_catalog(url)
-    try:
-        yield opened
-    finally:
-        opened.dispose()
+__all__ = ["ENGINES", "connection", "document_count", "opened_catalog"]
 
 
 def connection(catalog: Catalog, name: str = "main") -> int:

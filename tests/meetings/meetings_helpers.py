@@ -13,12 +13,13 @@ import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import httpx
+from scheduling_helpers import pool_world
 from sqlalchemy import select
 from starlette.applications import Starlette
 
@@ -30,10 +31,9 @@ from zoombridge.db import Catalog, open_catalog
 from zoombridge.db.meeting_models import HostBooking, MeetingLink, PoolHost, ScheduledMeeting
 from zoombridge.db.secrets import KeyRing
 from zoombridge.emulator import create_app
-from zoombridge.emulator.scenarios import build_world
 from zoombridge.emulator.sender import WebhookSender
 from zoombridge.emulator.transport import EmulatorTransport
-from zoombridge.emulator.world import EmuUser, World
+from zoombridge.emulator.world import World
 from zoombridge.meetings.notices import MeetingNotice
 from zoombridge.meetings.records import copy_from_zoom
 from zoombridge.meetings.sync import SyncContext, apply_meeting_event
@@ -52,18 +52,7 @@ RECEIVER = "http://zoombridge.test"
 
 def sync_world(hosts: int = 3, *, webinar: tuple[int, ...] = (0,)) -> World:
     """An empty account plus host0..host{n-1}@example.edu, licensed; `webinar` hold the add-on."""
-    world = build_world("empty", seed=11, clock=ManualClock(NOW))
-    for index in range(hosts):
-        user = EmuUser(
-            id=world.new_user_id(),
-            email=f"host{index}@example.edu",
-            first_name="Host",
-            last_name=str(index),
-            webinar=index in webinar,
-            created_at=NOW - timedelta(days=30),
-        )
-        world.users[user.id] = user
-    return world
+    return pool_world(hosts, webinar=webinar, seed=11)
 
 
 def host_id(world: World, index: int) -> str:

@@ -8,17 +8,15 @@ host may run two meetings at once and a Basic one only one.
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-import pytest
-
+from shared_helpers import ENGINES, opened_catalog
 from zoombridge.archive.catalog import ensure_connection
 from zoombridge.clock import ManualClock
-from zoombridge.db import Catalog, open_catalog
+from zoombridge.db import Catalog
 from zoombridge.db.secrets import KeyRing
 from zoombridge.emulator import create_app
 from zoombridge.emulator.scenarios import build_world
@@ -30,28 +28,17 @@ from zoombridge.meetings.service import MeetingService
 from zoombridge.settings import MeetingSettings
 from zoombridge.testing import make_zoom_client
 
-ENGINES = ["sqlite", "postgresql"]
+__all__ = ["ENGINES", "opened_catalog"]  # re-exported for the meetings tests
+
+
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
 MONDAY_10 = datetime(2026, 3, 9, 10, 0, tzinfo=UTC)  # a week later, when the tests book
 
 
-def opened_catalog(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Catalog]:
-    """For a fixture parametrized over ENGINES: a migrated catalog, disposed afterwards."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'catalog.sqlite'}"
-    else:
-        url = str(request.getfixturevalue("postgres_url"))
-    opened = open_catalog(url)
-    try:
-        yield opened
-    finally:
-        opened.dispose()
-
-
 def pool_world(
-    hosts: int = 5, *, basic: tuple[int, ...] = (), webinar: tuple[int, ...] = ()
+    hosts: int = 5, *, basic: tuple[int, ...] = (), webinar: tuple[int, ...] = (), seed: int = 7
 ) -> World:
-    world = build_world("empty", seed=7, clock=ManualClock(NOW))
+    world = build_world("empty", seed=seed, clock=ManualClock(NOW))
     for index in range(hosts):
         user = EmuUser(
             id=world.new_user_id(),

@@ -61,7 +61,7 @@ async def test_each_type_is_created_changed_and_cancelled(
     world = pool_world(2, webinar=(0,))
     async with scheduling(world, catalog) as s:
         draft = MeetingDraft(
-            kind=kind,  # type: ignore[arg-type]
+            kind=kind,
             topic="Thermodynamics",
             start_time=MONDAY_10 if fixed else None,
             duration=90 if fixed else None,
