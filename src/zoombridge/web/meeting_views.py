@@ -13,9 +13,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from zoombridge.db.meeting_models import MeetingLink, PoolHost, ScheduledMeeting
-from zoombridge.meetings.budget import HOST_WRITES_PER_DAY
+from zoombridge.meetings.budget import HOST_WRITES_PER_DAY, writes_today
 from zoombridge.meetings.conflicts import capacity_of
 from zoombridge.meetings.links import Visibility
+from zoombridge.meetings.pool import list_hosts, list_pools
+from zoombridge.meetings.service import MeetingService
 from zoombridge.meetings.transfer import Preflight
 
 __all__ = [
@@ -31,6 +33,7 @@ __all__ = [
     "StartOut",
     "TransferIn",
     "host_out",
+    "host_rows",
     "link_out",
     "meeting_out",
     "preflight_out",
@@ -178,6 +181,20 @@ def host_out(host: PoolHost, plan: str, pools: list[str], spent: int) -> HostOut
         synced_at=host.synced_at,
         calendar_read_at=host.calendar_read_at,
     )
+
+
+def host_rows(service: MeetingService) -> list[HostOut]:
+    """Every host of the connection, as GET /api/meetings/hosts and `meetings hosts` show."""
+    pools: dict[str, list[str]] = {}
+    for name, emails in list_pools(service.catalog, service.connection_id).items():
+        for email in emails:
+            pools.setdefault(email, []).append(name)
+    with service.catalog.session() as session:
+        spent = writes_today(session, service.connection_id, service.clock.now())
+    return [
+        host_out(h, service.plan, pools.get(h.email, []), spent.get(h.user_id, 0))
+        for h in list_hosts(service.catalog, service.connection_id)
+    ]
 
 
 def preflight_out(check: Preflight) -> PreflightOut:

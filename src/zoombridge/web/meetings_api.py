@@ -22,7 +22,6 @@ from zoombridge.accounts import Principal, Role
 from zoombridge.app import DEFAULT_CONNECTION
 from zoombridge.db.meeting_models import ScheduledMeeting
 from zoombridge.meetings.agenda import host_agenda
-from zoombridge.meetings.budget import writes_today
 from zoombridge.meetings.drafts import MeetingChanges, MeetingDraft
 from zoombridge.meetings.links import Audience
 from zoombridge.meetings.pool import list_hosts, list_pools, save_pool, sync_hosts
@@ -51,7 +50,7 @@ from zoombridge.web.meeting_views import (
     PreflightOut,
     StartOut,
     TransferIn,
-    host_out,
+    host_rows,
     link_out,
     meeting_out,
     preflight_out,
@@ -106,20 +105,7 @@ async def hosts(
     """The connection's Zoom users as last synced, with licence, webinar add-on, how many
     meetings each may run at once, the writes left today and their pools."""
     async with service_for(request, connection, offline=True) as service:
-        return await asyncio.to_thread(_hosts, service)
-
-
-def _hosts(service: MeetingService) -> list[HostOut]:
-    pools: dict[str, list[str]] = {}
-    for name, emails in list_pools(service.catalog, service.connection_id).items():
-        for email in emails:
-            pools.setdefault(email, []).append(name)
-    with service.catalog.session() as session:
-        spent = writes_today(session, service.connection_id, service.clock.now())
-    return [
-        host_out(h, service.plan, pools.get(h.email, []), spent.get(h.user_id, 0))
-        for h in list_hosts(service.catalog, service.connection_id)
-    ]
+        return await asyncio.to_thread(host_rows, service)
 
 
 @router.post("/hosts/sync")
