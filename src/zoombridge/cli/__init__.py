@@ -10,7 +10,7 @@ from zoombridge.cli import (
     demo,
     emulator,
     emulator_check,
-    meetings_sync,
+    meetings,
     privacy,
     proxy,
     search,
@@ -39,7 +39,7 @@ app.add_typer(archive.archive, name="archive")
 app.add_typer(connections.connection_app, name="connection")
 app.add_typer(users.user_app, name="user")
 app.add_typer(privacy.privacy_app, name="privacy")
-app.add_typer(meetings_sync.meetings_app, name="meetings")
+app.add_typer(meetings.meetings_app, name="meetings")
 app.add_typer(proxy.proxy_app, name="proxy")
 app.command("worker", help=worker.HELP)(worker.run_worker)
 
