@@ -1,0 +1,81 @@
+"""The scheduling form in a real browser (Chromium through Playwright, over a real socket,
+under the portal's Content-Security-Policy): a Manager schedules a meeting from a pool and
+finds it on the chosen host's week, then a second one in the same slot goes to another host."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from meetings_portal_helpers import host, open_meetings_portal, pool_account
+from playwright.sync_api import Page, expect
+from portal_helpers import PASSWORD, Portal
+
+from zoombridge.accounts import Role
+from zoombridge.accounts.sessions import create_api_token
+from zoombridge.emulator.served import serve_asgi
+from zoombridge.emulator.world import World
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Iterator[tuple[Portal, World, str]]:
+    """Hosts synced and pool P saved through the API by a Manager's token."""
+    world = pool_account(2)
+    portal = open_meetings_portal(tmp_path, world)
+    portal.add_user(Role.MANAGER, "ops@example.edu")
+    _, token = create_api_token(portal.catalog, 1, "setup", portal.clock.now())
+    try:
+        with serve_asgi(portal.app) as base:  # type: ignore[arg-type]
+            auth = {"authorization": f"Bearer {token}"}
+            with httpx.Client(base_url=base, headers=auth, timeout=30) as api:
+                assert api.post("/api/meetings/hosts/sync").status_code == 200
+                members = {"hosts": [host(0), host(1)]}
+                assert api.put("/api/meetings/pools/P", json=members).status_code == 200
+            yield portal, world, base
+    finally:
+        portal.catalog.dispose()
+
+
+def _schedule(page: Page, base: str, topic: str) -> None:
+    page.goto(f"{base}/meetings/new")
+    page.locator("input[name=topic]").fill(topic)
+    page.locator("input[name=start_time]").fill("2026-03-09T10:00")
+    page.locator("input[name=timezone]").fill("UTC")
+    page.locator("input[name=duration]").fill("90")
+    page.locator("select[name=pool]").select_option("P")
+    page.get_by_label("Waiting room").check()
+    page.get_by_role("button", name="Schedule").click()
+
+
+def test_a_manager_schedules_from_a_pool_and_sees_it_on_the_hosts_week(
+    site: tuple[Portal, World, str], page: Page
+) -> None:
+    _, world, base = site
+    page.goto(f"{base}/meetings/new")
+    expect(page).to_have_url(re.compile(r"/login\?next="))
+    page.get_by_label("E-mail address").fill("ops@example.edu")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(f"{base}/meetings/new")
+
+    _schedule(page, base, "Thermodynamics")
+    expect(page).to_have_url(re.compile(r"/meetings/calendar\?host=host0%40example\.edu"))
+    expect(page.get_by_role("status")).to_contain_text("with host0@example.edu")
+    row = page.locator("table.bookings tr").filter(has_text="Thermodynamics")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text("zoombridge")
+    bar = page.locator("svg.timeline rect.booking.ours")
+    expect(bar).to_have_count(1)
+    expect(bar.locator("title")).to_contain_text("Thermodynamics (10:00–11:30 UTC)")
+    made = [m for m in world.meetings.values() if m.topic == "Thermodynamics"]
+    assert len(made) == 1
+    assert made[0].settings.get("waiting_room") is True
+
+    _schedule(page, base, "Statistics")  # host0 may run two at once, but host1 is less busy
+    expect(page).to_have_url(re.compile(r"host=host1%40example\.edu"))
+    expect(page.locator("table.bookings tr").filter(has_text="Statistics")).to_have_count(1)
+    page.goto(f"{base}/meetings")
+    expect(page.locator("table.meetings tbody tr")).to_have_count(2)
