@@ -1,7 +1,12 @@
 """`zoombridge privacy`: pseudonymize and redact Zoom data files for analytics.
 
-zoombridge privacy sanitize INPUT OUTPUT --rules FILE [--format csv|ndjson] [--json]
+zoombridge privacy sanitize INPUT OUTPUT --rules FILE [--format csv|ndjson]
+                                [--shuffle-chunk N] [--skip-bad-rows] [--json]
 zoombridge privacy fingerprint [--json]
+
+INPUT and OUTPUT are local paths or s3://bucket/key URLs (endpoint and region as for the
+archive's storage: `?endpoint=...&region=...` or AWS_ENDPOINT_URL / AWS_REGION; keys from
+AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY).
 
 Keys come from settings (ZOOMBRIDGE_PRIVACY__SALT, ..._ENCRYPTION_KEY, ..._FORMAT, or the
 *_FILE variants), never from the rules file.
@@ -21,10 +26,10 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
 
 from zoombridge.cli.common import JsonOption, configuration_errors_exit, err
-from zoombridge.errors import BadRecords, InvalidInput
+from zoombridge.errors import BadRecords, InvalidInput, StorageError
 from zoombridge.privacy import Pseudonymizer, pseudonymizer_from_settings
 from zoombridge.privacy.bulk import BulkResult, sanitize_file
-from zoombridge.privacy.bulk_rules import load_bulk_rules
+from zoombridge.privacy.bulk_rules import MAX_SHUFFLE_CHUNK, load_bulk_rules
 from zoombridge.settings import load_settings
 
 __all__ = ["privacy_app"]
@@ -40,6 +45,15 @@ FormatOption = Annotated[
     str | None,
     typer.Option("--format", help="csv | ndjson (default: from the input's name)."),
 ]
+ShuffleOption = Annotated[
+    int | None,
+    typer.Option(
+        "--shuffle-chunk",
+        min=0,
+        max=MAX_SHUFFLE_CHUNK,
+        help="Shuffle rows in chunks of N (0: keep the order; default: the rules' shuffle_chunk).",
+    ),
+]
 SkipOption = Annotated[
     bool,
     typer.Option("--skip-bad-rows", help="Leave malformed rows out (reported) instead of failing."),
@@ -48,10 +62,15 @@ SkipOption = Annotated[
 
 @privacy_app.command("sanitize")
 def sanitize(
-    input_path: Annotated[Path, typer.Argument(metavar="INPUT", help="CSV or NDJSON, maybe .gz")],
-    output_path: Annotated[Path, typer.Argument(metavar="OUTPUT", help="Written only on success")],
+    input_path: Annotated[
+        str, typer.Argument(metavar="INPUT", help="CSV or NDJSON, maybe .gz; a path or s3://")
+    ],
+    output_path: Annotated[
+        str, typer.Argument(metavar="OUTPUT", help="Written only on success; a path or s3://")
+    ],
     rules: RulesOption,
     file_format: FormatOption = None,
+    shuffle_chunk: ShuffleOption = None,
     skip_bad_rows: SkipOption = False,
     as_json: JsonOption = False,
 ) -> None:
@@ -61,8 +80,7 @@ def sanitize(
         pseudonymizer = pseudonymizer_from_settings(load_settings().privacy)
     try:
         bulk_rules = load_bulk_rules(rules)
-        size = input_path.stat().st_size if input_path.exists() else 0
-        with _bar(size) as advance:
+        with configuration_errors_exit(), _bar(_local_size(input_path)) as advance:
             result = sanitize_file(
                 input_path,
                 output_path,
@@ -71,12 +89,21 @@ def sanitize(
                 kind=kind,
                 skip_bad=skip_bad_rows,
                 progress=advance,
+                shuffle_chunk=shuffle_chunk,
             )
     except BadRecords as exc:
         _refuse(exc, as_json, [{"line": line, "problem": why} for line, why in exc.problems])
-    except InvalidInput as exc:
+    except (InvalidInput, StorageError) as exc:
         _refuse(exc, as_json, [])
     _report(result, pseudonymizer, as_json)
+
+
+def _local_size(location: str) -> int:
+    """The input's size for the progress bar; 0 (a bar without an end) for s3:// or none."""
+    if location.lower().startswith("s3:"):
+        return 0
+    path = Path(location)
+    return path.stat().st_size if path.is_file() else 0
 
 
 @privacy_app.command("fingerprint")
@@ -117,7 +144,7 @@ def _bar(size: int) -> Iterator[Callable[[int], None]]:
         yield lambda amount: bar.advance(task, amount)
 
 
-def _refuse(exc: InvalidInput, as_json: bool, rows: list[dict[str, object]]) -> None:
+def _refuse(exc: InvalidInput | StorageError, as_json: bool, rows: list[dict[str, object]]) -> None:
     if as_json:
         typer.echo(json.dumps({"ok": False, "error": str(exc), "bad_rows": rows}))
     else:

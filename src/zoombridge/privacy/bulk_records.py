@@ -5,13 +5,14 @@ or a boolean makes the row malformed rather than leak or be guessed at."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from zoombridge.errors import InvalidInput
 from zoombridge.privacy.bulk_rules import BulkRules, ColumnPlan
 from zoombridge.privacy.canonical import scalar_text
 from zoombridge.privacy.endpoints import Endpoint, compile_rules
-from zoombridge.privacy.formats import Pseudonymizer, PseudonymOptions
+from zoombridge.privacy.formats import Pseudonymizer
 from zoombridge.privacy.rules import EndpointRule, RulesFile
 from zoombridge.privacy.transform import Sanitizer
 
@@ -21,12 +22,14 @@ MAX_CACHED_PLANS = 256
 
 
 class RecordRules:
+    """`pseudonym` gives a column value's pseudonym (the bulk run's memo, with the rules'
+    options); `pseudonymizer` serves the record transforms, which carry their own options."""
+
     def __init__(
-        self, rules: BulkRules, pseudonymizer: Pseudonymizer, options: PseudonymOptions
+        self, rules: BulkRules, pseudonymizer: Pseudonymizer, pseudonym: Callable[[str], str]
     ) -> None:
         self._rules = rules
-        self._pseudonymizer = pseudonymizer
-        self._options = options
+        self._pseudonym = pseudonym
         self._sanitizer = Sanitizer(pseudonymizer)
         self._endpoint = _record_endpoint(rules)
         self._plans: dict[tuple[str, ...], ColumnPlan] = {}
@@ -47,7 +50,7 @@ class RecordRules:
                 text = scalar_text(value)
                 if text is None:
                     return f"field {names[index]!r} is not text or a number", None
-                value = self._pseudonymizer.pseudonymize(text, self._options)
+                value = self._pseudonym(text)
             cleaned[name] = value
         return None, cleaned
 

@@ -12,7 +12,9 @@ rename, duplicate, pseudonymize or redact. Psoxy's column-rule keys work unchang
 Header names match case-insensitively after trimming; the output keeps the header's own
 spelling. Column lists may name a column by its original or its new name. NDJSON records may
 also carry a `schema` and `transforms` exactly as in API rules (applied first).
-zoombridge-only options: `email_domain`, `ignore_dots`, `reversible`.
+zoombridge-only options: `email_domain`, `ignore_dots`, `reversible`, and `shuffle_chunk: 500`
+(rows shuffled in chunks of that many, so a row's position says nothing about who it is;
+Psoxy always shuffles in chunks of 500, zoombridge keeps the order unless asked).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from zoombridge.privacy.rules_yaml import MAX_RULES_BYTES, read_yaml
 
 __all__ = ["BulkRules", "ColumnPlan", "MissingColumns", "load_bulk_rules"]
 
+MAX_SHUFFLE_CHUNK = 100_000  # rows held in memory to shuffle
 _ENCODINGS = {"URL_SAFE_TOKEN": Encoding.TOKEN, "JSON": Encoding.JSON}
 _ENCODINGS["URL_SAFE_HASH_ONLY"] = Encoding.HASH_ONLY
 
@@ -51,6 +54,7 @@ class BulkRules(BaseModel):
         default=None, alias="pseudonymFormat"
     )
     delimiter: str = Field(default=",", min_length=1, max_length=1)
+    shuffle_chunk: int = Field(default=0, ge=0, le=MAX_SHUFFLE_CHUNK)
     email_domain: DomainHandling = DomainHandling.KEEP
     ignore_dots: bool = False
     reversible: bool = False
