@@ -18,7 +18,7 @@ FILL = {"ours": "#3f51b5", "zoom": "#78909c", "clash": "#c62828"}
 def week_timeline(agenda: HostAgenda) -> Markup:
     """The days from `agenda.start` to `agenda.end` (UTC), bars placed by the hour."""
     days = max(1, -(-int((agenda.end - agenda.start).total_seconds()) // 86400))
-    width, height = LABEL + 24 * HOUR + 4, TOP + days * ROW + 4
+    width, height = LABEL + 24 * HOUR + 12, TOP + days * ROW + 4
     title = f"bookings of {agenda.email}"
     parts = [
         f'<svg class="timeline" role="img" width="{width}" height="{height}" '
@@ -29,7 +29,10 @@ def week_timeline(agenda: HostAgenda) -> Markup:
         day = agenda.start + timedelta(days=index)
         y = TOP + index * ROW
         parts.append(f'<text x="0" y="{y + 15}">{day.strftime("%a %Y-%m-%d")}</text>')
-        parts += [_bar(item, day, y) for item in agenda.items if _touches(item, day)]
+        todays = [item for item in agenda.items if _touches(item, day)]
+        lanes = _lanes(todays)
+        count = max(lanes, default=0) + 1
+        parts += [_bar(item, day, y, lane, count) for item, lane in zip(todays, lanes, strict=True)]
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every text is escaped
 
@@ -45,11 +48,26 @@ def _grid(days: int, height: int) -> list[str]:
     return lines
 
 
+def _lanes(items: list[AgendaItem]) -> list[int]:
+    """A lane for each booking so that overlapping ones sit one above the other (a clash is
+    seen as two bars, not one hiding the other); `items` are in start order."""
+    ends: list[datetime] = []  # when each lane is free again
+    chosen = []
+    for item in items:
+        lane = next((i for i, end in enumerate(ends) if end <= item.starts_at), len(ends))
+        if lane == len(ends):
+            ends.append(item.ends_at)
+        else:
+            ends[lane] = item.ends_at
+        chosen.append(lane)
+    return chosen
+
+
 def _touches(item: AgendaItem, day: datetime) -> bool:
     return item.starts_at < day + timedelta(days=1) and item.ends_at > day
 
 
-def _bar(item: AgendaItem, day: datetime, y: int) -> str:
+def _bar(item: AgendaItem, day: datetime, y: int, lane: int, lanes: int) -> str:
     """The part of `item` on `day` (a booking over midnight is drawn on both days)."""
     start = max(item.starts_at, day)
     end = min(item.ends_at, day + timedelta(days=1))
@@ -61,8 +79,10 @@ def _bar(item: AgendaItem, day: datetime, y: int) -> str:
     if item.clash:
         said += f" — {item.clash}"
     ident = f' data-meeting="{item.meeting_id}"' if item.meeting_id else ""
+    tall = BAR / lanes
     return (
-        f'<rect class="booking {kind}" x="{x:.1f}" y="{y + 3}" width="{length:.1f}" '
-        f'height="{BAR}" fill="{FILL.get(kind, FILL["ours"])}"{ident}>'
+        f'<rect class="booking {kind}" x="{x:.1f}" y="{y + 3 + lane * tall:.1f}" '
+        f'width="{length:.1f}" height="{tall - 1:.1f}" '
+        f'fill="{FILL.get(kind, FILL["ours"])}"{ident}>'
         f"<title>{escape(said)}</title></rect>"
     )
