@@ -3,8 +3,8 @@
 `python -m bench [NAME ...]` runs only the named ones: throughput, pacing, archive (the five
 archive benches), archive-throughput, archive-memory, archive-api, archive-webhook,
 webhook-ingest, media (the media benches), media-join, search-scale, portal-pages, host-choice,
-proxy. The rows go to bench/results.json, each marked with its bench; the rows of benches not
-run stay.
+proxy, privacy-bulk. The rows go to bench/results.json, each marked with its bench; the rows of
+benches not run stay.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from bench import (
     media_join,
     pacing,
     portal_pages,
+    privacy_bulk,
     privacy_proxy,
     search_scale,
     throughput,
@@ -47,6 +48,7 @@ BENCHES: dict[str, Bench] = {
     "portal-pages": portal_pages.run,
     "host-choice": host_choice.run,
     "proxy": privacy_proxy.run,
+    "privacy-bulk": privacy_bulk.run,
 }
 GROUPS = {
     "archive": [
