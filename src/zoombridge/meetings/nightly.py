@@ -5,7 +5,8 @@ night's reconcile as a DBOS workflow named `zb-meetings-reconcile:<connection>:<
 hands every asker after the first the workflow the first one started, so however many
 workers share a database, Zoom is read once per night per connection (the archive's slots
 work the same way, see `archive.loop`). A night whose reconcile failed is logged; the loop
-goes on to the next.
+goes on to the next. The same step first sends the edits queued while their hosts were at
+Zoom's daily write limit (the limit resets at 00:00 UTC, before the reconcile hour).
 
 The workflow gets only the connection id; the live parts (client, catalog, notifier) are
 registered here by `keep_reconciling` and looked up when the step runs.
@@ -23,6 +24,7 @@ from dbos import DBOS, SetWorkflowID
 
 from zoombridge.clock import Clock
 from zoombridge.meetings.reconcile import reconcile
+from zoombridge.meetings.service import MeetingService
 from zoombridge.meetings.sync import MeetingsConnection
 
 __all__ = ["RECONCILE_PREFIX", "keep_reconciling", "next_run", "reconcile_durably"]
@@ -44,7 +46,22 @@ async def _reconcile_step(connection_id: int) -> dict[str, Any]:
     ctx = _SERVED.get(connection_id)
     if ctx is None:
         raise RuntimeError(f"connection {connection_id} is not served by this process")
-    return (await reconcile(ctx)).as_dict()
+    applied = await _apply_queued_edits(ctx)
+    result = (await reconcile(ctx)).as_dict()
+    return {**result, "queued_edits_applied": applied}
+
+
+async def _apply_queued_edits(ctx: MeetingsConnection) -> int:
+    service = MeetingService(
+        catalog=ctx.catalog,
+        zoom=ctx.zoom,
+        keyring=ctx.keyring,
+        clock=ctx.clock,
+        connection_id=ctx.connection_id,
+        plan=ctx.zoom.budget.plan,
+        notify=ctx.notify,
+    )
+    return await service.apply_due_changes()
 
 
 @DBOS.workflow()
