@@ -2,6 +2,8 @@
 
 zoombridge privacy sanitize INPUT OUTPUT --rules FILE [--format csv|ndjson]
                                 [--shuffle-chunk N] [--skip-bad-rows] [--json]
+zoombridge privacy export --out DIR [--connection NAME] [--rules FILE] [--format ndjson|csv]
+                                [--json]
 zoombridge privacy fingerprint [--json]
 
 INPUT and OUTPUT are local paths or s3://bucket/key URLs (endpoint and region as for the
@@ -25,11 +27,14 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
 
-from zoombridge.cli.common import JsonOption, configuration_errors_exit, err
+from zoombridge.app import DEFAULT_CONNECTION, ZoomBridge
+from zoombridge.cli.common import JsonOption, configuration_errors_exit, err, with_catalog
+from zoombridge.db import Catalog
 from zoombridge.errors import BadRecords, InvalidInput, StorageError
 from zoombridge.privacy import Pseudonymizer, pseudonymizer_from_settings
 from zoombridge.privacy.bulk import BulkResult, sanitize_file
 from zoombridge.privacy.bulk_rules import MAX_SHUFFLE_CHUNK, load_bulk_rules
+from zoombridge.privacy.export import ExportResult, export, load_export_rules
 from zoombridge.settings import load_settings
 
 __all__ = ["privacy_app"]
@@ -104,6 +109,58 @@ def _local_size(location: str) -> int:
         return 0
     path = Path(location)
     return path.stat().st_size if path.is_file() else 0
+
+
+@privacy_app.command("export")
+def export_catalog(
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for the tables and manifest (created if missing).")
+    ],
+    connection: Annotated[
+        str, typer.Option("--connection", help="Which Zoom connection's archive.")
+    ] = DEFAULT_CONNECTION,
+    rules: Annotated[
+        Path | None,
+        typer.Option("--rules", help="Export rules (YAML; default: the built-in allow-list)."),
+    ] = None,
+    file_format: Annotated[
+        str, typer.Option("--format", help="ndjson | csv (the tables' format).")
+    ] = "ndjson",
+    as_json: JsonOption = False,
+) -> None:
+    """Write pseudonymized meetings and participants from the archive's catalog."""
+    if file_format not in ("ndjson", "csv"):
+        err.print(f"[red]refused:[/red] --format must be ndjson or csv, not {file_format!r}")
+        raise typer.Exit(2)
+    with configuration_errors_exit():
+        pseudonymizer = pseudonymizer_from_settings(load_settings().privacy)
+    try:
+        export_rules = load_export_rules(rules)
+    except InvalidInput as exc:
+        _refuse(exc, as_json, [])
+
+    def work(bridge: ZoomBridge, catalog: Catalog) -> ExportResult:
+        connection_id = bridge.connection_id(catalog, connection)
+        return export(
+            catalog,
+            connection_id,
+            out,
+            export_rules,
+            pseudonymizer,
+            file_format="csv" if file_format == "csv" else "ndjson",
+            now=bridge.clock.now(),
+            connection=connection,
+        )
+
+    result = with_catalog(work)
+    if as_json:
+        typer.echo(json.dumps({"ok": True, "folder": str(result.folder), **result.manifest}))
+        return
+    counts = ", ".join(f"{count} {table}" for table, count in result.rows.items())
+    Console().print(
+        f"Wrote {counts} to {result.folder} ({pseudonymizer.name} pseudonyms, "
+        f"salt {pseudonymizer.fingerprint()}, rules {result.manifest['rules_version'][:12]})."
+    )
 
 
 @privacy_app.command("fingerprint")
