@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select, true
+from sqlalchemy import ColumnElement, TextClause, and_, delete, exists, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from zoombridge.archive.moderation import (
@@ -30,6 +30,7 @@ from zoombridge.archive.moderation import (
     settle,
 )
 from zoombridge.archive.search import SearchHit, search
+from zoombridge.archive.visibility import visible_clause
 from zoombridge.db import Catalog, FileState
 from zoombridge.db.models import (
     MEETING_FILES,
@@ -106,25 +107,14 @@ def _entry_join() -> ColumnElement[bool]:
     )
 
 
-def _may_see(reader: Reader) -> ColumnElement[bool]:
-    """The SQL condition for "this reader may see the recording" (entry outer-joined)."""
+def _may_see(reader: Reader) -> ColumnElement[bool] | TextClause:
+    """The SQL condition for "this reader may see the recording" on the `meetings` row:
+    archive.visibility's rule, the one the search engines use too."""
     if reader.only is not None:
         return and_(Meeting.connection_id == reader.only[0], Meeting.uuid == reader.only[1])
     if reader.sees_all:
         return true()
-    chosen = exists().where(
-        LibraryViewer.connection_id == Meeting.connection_id,
-        LibraryViewer.meeting_uuid == Meeting.uuid,
-        LibraryViewer.user_id == reader.user_id,
-    )
-    shared = or_(
-        LibraryEntry.visibility == "signed_in",
-        and_(LibraryEntry.visibility == "chosen", chosen),
-    )
-    return or_(
-        LibraryEntry.author_id == reader.user_id,
-        and_(LibraryEntry.status == "published", shared),
-    )
+    return visible_clause(reader.user_id)
 
 
 @dataclass(frozen=True)

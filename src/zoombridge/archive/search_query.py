@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from zoombridge.archive.visibility import visible_sql
 from zoombridge.errors import InvalidInput
 
 __all__ = [
@@ -144,17 +145,9 @@ class Window:
     reader_id: int | None = None
 
 
-# The library's visibility rule (zoombridge.archive.library) as a condition on a search
-# document `d`, for the engines' own SQL: the reader wrote the recording, or it is published
-# to every signed-in user or to them by name.
-VISIBLE_TO_READER = """AND EXISTS (
-    SELECT 1 FROM library_entries AS e
-    WHERE e.connection_id = d.connection_id AND e.meeting_uuid = d.meeting_uuid
-    AND (e.author_id = :reader OR (e.status = 'published' AND (e.visibility = 'signed_in'
-        OR (e.visibility = 'chosen' AND EXISTS (
-            SELECT 1 FROM library_viewers AS v
-            WHERE v.connection_id = e.connection_id AND v.meeting_uuid = e.meeting_uuid
-            AND v.user_id = :reader))))))"""
+# The library's visibility rule (zoombridge.archive.visibility, the one definition) as a
+# condition on a search document `d`, for the engines' own SQL.
+VISIBLE_TO_READER = "AND " + visible_sql("d.connection_id", "d.meeting_uuid")
 
 
 @dataclass(frozen=True)
