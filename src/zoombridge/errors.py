@@ -326,3 +326,7 @@ class UnusableMedia(SkippableError):
         self.problems = dict(problems)
         listed = "; ".join(f"{name}: {problem}" for name, problem in self.problems.items())
         super().__init__(f"cannot join these media files: {listed}")
+
+    def __reduce__(self) -> tuple[type[UnusableMedia], tuple[dict[str, str]]]:
+        # Raised in the media worker process: it must cross back whole, problems and all.
+        return (UnusableMedia, (self.problems,))

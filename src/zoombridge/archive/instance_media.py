@@ -12,7 +12,6 @@ flagged, never a reason to skip the rest.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import tempfile
 from collections.abc import AsyncIterator, Sequence
@@ -32,6 +31,7 @@ from zoombridge.archive.media_catalog import (
     save_asset,
 )
 from zoombridge.archive.media_join import join_segments
+from zoombridge.archive.media_pool import in_media_process
 from zoombridge.archive.media_probe import PROBE_VERSION, MediaProbe, probe_media
 from zoombridge.archive.runtime import ArchiveRuntime
 from zoombridge.archive.search_indexing import first_start, index_instance
@@ -101,7 +101,7 @@ async def _probe_files(
             probes[row.file_id] = MediaProbe.from_json(stored)
             continue
         async with rt.store.local_copy(row.storage_key, scratch) as path:
-            probe = await asyncio.to_thread(
+            probe = await in_media_process(
                 probe_media,
                 path,
                 expected_seconds=_expected_seconds(row),
@@ -190,7 +190,7 @@ async def _join_group(
     output = scratch / f"joined-{len(report.joined)}{Path(key).suffix}"
     async with _local_copies(rt, group, scratch) as paths:
         try:
-            result = await asyncio.to_thread(join_segments, paths, output)
+            result = await in_media_process(join_segments, paths, output)
         except UnusableMedia as exc:
             report.notes.append(f"not joined: {key}: {exc}")
             return None
@@ -280,7 +280,7 @@ async def _make_thumbnails(
             continue
         output = scratch / f"thumbnail-{report.thumbnails}.jpg"
         async with rt.store.local_copy(source, scratch) as path:
-            made = await asyncio.to_thread(poster_frame, path, output)
+            made = await in_media_process(poster_frame, path, output)
         if made is None:
             continue
         await _store_made(
