@@ -75,6 +75,7 @@ async def test_chosen_viewers_only(portal: Portal) -> None:
         "status": "published",
         "visibility": "chosen",
         "viewers": ["chosen@example.edu"],
+        "groups": [],
     }
     # a draft is seen by nobody but its author and Managers, chosen or not
     assert (
@@ -94,7 +95,7 @@ async def test_bad_sharing_is_refused_and_changes_nothing(portal: Portal) -> Non
     assert await _share(manager, ref, status="live") == 422
     assert await _share(manager, ref, visibility="chosen", viewers=["nobody@example.edu"]) == 422
     after = (await manager.get(f"/api/recordings/{ref}")).json()["sharing"]
-    assert after == {"status": "published", "visibility": "signed_in", "viewers": []}
+    assert after == {"status": "published", "visibility": "signed_in", "viewers": [], "groups": []}
     for bad in ("nonsense", "1-!!!", "99-" + ref.split("-", 1)[1], "1-" + "A" * 300):
         assert (await manager.get(f"/api/recordings/{bad}")).status_code == 404
     assert (await manager.get("/api/library", params={"type": "party"})).status_code == 422

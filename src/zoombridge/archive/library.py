@@ -30,8 +30,10 @@ from zoombridge.archive.moderation import (
     settle,
 )
 from zoombridge.archive.search import SearchHit, search
+from zoombridge.archive.viewer_groups import chosen_group_names, group_ids
 from zoombridge.archive.visibility import visible_clause
 from zoombridge.db import Catalog, FileState
+from zoombridge.db.library_models import LibraryViewerGroup
 from zoombridge.db.models import (
     MEETING_FILES,
     LibraryEntry,
@@ -260,13 +262,15 @@ def may_manage(session: Session, reader: Reader, connection_id: int, uuid: str) 
 
 @dataclass(frozen=True)
 class Sharing:
-    """A recording's sharing settings; `viewers` are e-mail addresses of portal users.
-    Asking for "published" (or "pending_review") may give "pending_review": see
+    """A recording's sharing settings; `viewers` are e-mail addresses of portal users and
+    `groups` names of viewer groups (archive.viewer_groups), both read when visibility is
+    "chosen". Asking for "published" (or "pending_review") may give "pending_review": see
     archive.moderation."""
 
     status: str
     visibility: str
     viewers: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
@@ -277,9 +281,16 @@ class Sharing:
             raise InvalidInput(f"visibility must be one of {choices}, not {self.visibility[:40]!r}")
         if len(self.viewers) > MAX_CHOSEN:
             raise InvalidInput(f"at most {MAX_CHOSEN} chosen viewers per recording")
+        if len(self.groups) > MAX_CHOSEN:
+            raise InvalidInput(f"at most {MAX_CHOSEN} chosen groups per recording")
 
     def as_dict(self) -> dict[str, Any]:
-        return {"status": self.status, "visibility": self.visibility, "viewers": list(self.viewers)}
+        return {
+            "status": self.status,
+            "visibility": self.visibility,
+            "viewers": list(self.viewers),
+            "groups": list(self.groups),
+        }
 
 
 def read_sharing(catalog: Catalog, reader: Reader, ref: str) -> Sharing:
@@ -294,21 +305,24 @@ def read_sharing(catalog: Catalog, reader: Reader, ref: str) -> Sharing:
             )
             .order_by(PortalUser.email)
         ).all()
-    return Sharing(summary.status, summary.visibility, tuple(viewers))
+        groups = chosen_group_names(session, summary.connection_id, summary.uuid)
+    return Sharing(summary.status, summary.visibility, tuple(viewers), tuple(groups))
 
 
 def save_sharing(
     catalog: Catalog, reader: Reader, ref: str, wanted: Sharing, now: datetime
 ) -> None:
     """Set who may see the recording. Only its author or a Manager+ may; chosen viewers
-    must be portal users (an unknown address is named, and nothing is saved). With
-    moderation on, an author's "published" sends it to the moderation queue."""
+    must be portal users and chosen groups must exist (an unknown one is named, and nothing
+    is saved). With moderation on, an author's "published" sends it to the moderation
+    queue."""
     with catalog.session() as session, session.begin():
         summary = visible_instance(session, reader, ref)
         key = (summary.connection_id, summary.uuid)
         if not may_manage(session, reader, *key):
             raise RecordingNotFound(f"no recording {ref[:80]!r} you may share")
         user_ids = _user_ids(session, wanted.viewers)
+        chosen_groups = group_ids(session, wanted.groups)
         moderated = moderation_on(session)  # asked before a new entry joins the session
         entry = session.get(LibraryEntry, key)
         if entry is None:
@@ -320,15 +334,25 @@ def save_sharing(
         settle(entry, status, reader.user_id, now)
         entry.visibility = wanted.visibility
         entry.updated_at, entry.updated_by = now, reader.user_id
+        _replace_chosen(session, key, user_ids, chosen_groups)
+
+
+def _replace_chosen(
+    session: Session, key: tuple[int, str], user_ids: list[int], groups: list[int]
+) -> None:
+    """The recording's chosen users and groups become exactly these."""
+    for table in (LibraryViewer, LibraryViewerGroup):
         session.execute(
-            delete(LibraryViewer).where(
-                LibraryViewer.connection_id == key[0], LibraryViewer.meeting_uuid == key[1]
-            )
+            delete(table).where(table.connection_id == key[0], table.meeting_uuid == key[1])
         )
-        session.add_all(
-            LibraryViewer(connection_id=key[0], meeting_uuid=key[1], user_id=user_id)
-            for user_id in user_ids
-        )
+    session.add_all(
+        LibraryViewer(connection_id=key[0], meeting_uuid=key[1], user_id=user_id)
+        for user_id in user_ids
+    )
+    session.add_all(
+        LibraryViewerGroup(connection_id=key[0], meeting_uuid=key[1], group_id=group_id)
+        for group_id in groups
+    )
 
 
 def _user_ids(session: Session, emails: tuple[str, ...]) -> list[int]:

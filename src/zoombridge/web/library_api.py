@@ -37,6 +37,7 @@ class SharingIn(BaseModel):
     status: str = Field(description="draft | published")
     visibility: str = Field(description="author | chosen | signed_in")
     viewers: list[str] = Field(default=[], description="e-mail addresses, when 'chosen'")
+    groups: list[str] = Field(default=[], description="viewer groups' names, when 'chosen'")
 
 
 class LinkIn(BaseModel):
@@ -94,7 +95,7 @@ async def put_sharing(
 ) -> dict[str, Any]:
     portal = context(request)
     try:
-        wanted = Sharing(body.status, body.visibility, tuple(body.viewers))
+        wanted = Sharing(body.status, body.visibility, tuple(body.viewers), tuple(body.groups))
         await asyncio.to_thread(
             save_sharing, portal.catalog, reader_of(principal), ref, wanted, portal.clock.now()
         )

@@ -25,6 +25,7 @@ from zoombridge.archive.public_links import (
     open_public_link,
     revoke_public_link,
 )
+from zoombridge.archive.viewer_groups import group_names
 from zoombridge.errors import InvalidInput
 from zoombridge.web.auth import context, page_user
 from zoombridge.web.library_view import (
@@ -105,11 +106,13 @@ async def _recording_page(
     except RecordingNotFound as exc:
         raise HTTPException(404, str(exc)) from None
     await add_speakers(portal, view)
+    offered = await asyncio.to_thread(group_names, portal.catalog) if view.manage else []
     return render(
         request,
         "recording.html",
         principal=principal,
         view=view,
+        group_choices=offered,
         base=f"/recordings/{quote(ref)}",
         now=portal.clock.now(),
         new_link=new_link,
@@ -148,11 +151,13 @@ async def share(
     status: Annotated[str, Form(max_length=20)],
     visibility: Annotated[str, Form(max_length=20)],
     viewers: Annotated[str, Form(max_length=20_000)] = "",
+    groups: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
+    """`groups` comes from the form's ticked boxes, one value per chosen group."""
     portal = context(request)
     chosen = tuple(part.strip() for part in viewers.replace(",", "\n").splitlines() if part.strip())
     try:
-        wanted = Sharing(status, visibility, chosen)
+        wanted = Sharing(status, visibility, chosen, tuple(groups or ()))
         await asyncio.to_thread(
             save_sharing, portal.catalog, reader_of(principal), ref, wanted, portal.clock.now()
         )
