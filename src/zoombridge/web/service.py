@@ -19,6 +19,7 @@ from starlette.routing import Route
 from zoombridge.web import (
     api,
     connection_pages,
+    group_pages,
     library_api,
     library_pages,
     meetings_api,
@@ -97,6 +98,8 @@ def service_app(
         app.include_router(library_api.router)
         app.include_router(moderation_pages.page_router)
         app.include_router(moderation_pages.api_router)
+        app.include_router(group_pages.page_router)  # groups of viewers, for sharing
+        app.include_router(group_pages.api_router)
         app.include_router(sync_control.page_router)
         app.include_router(sync_control.api_router)
         meetings_api.install(app)  # the meetings API and pages, and their refusals' answers
