@@ -69,7 +69,8 @@ def test_a_manager_schedules_from_a_pool_and_sees_it_on_the_hosts_week(
     expect(row).to_contain_text("zoombridge")
     bar = page.locator("svg.timeline rect.booking.ours")
     expect(bar).to_have_count(1)
-    expect(bar.locator("title")).to_contain_text("Thermodynamics (10:00–11:30 UTC)")
+    # In the host's own Zoom time zone until the viewer chooses another
+    expect(bar.locator("title")).to_contain_text("Thermodynamics (06:00–07:30 America/New_York)")
     made = [m for m in world.meetings.values() if m.topic == "Thermodynamics"]
     assert len(made) == 1
     assert made[0].settings.get("waiting_room") is True

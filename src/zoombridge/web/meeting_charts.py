@@ -1,23 +1,41 @@
 """A host's week drawn on the server as SVG (no script, as the portal's other charts): one row
-per day, hours across, each booking a bar, clashing bookings in red."""
+per day, hours across, each booking a bar, clashing bookings in red.
+
+Days and hours are the viewer's chosen time zone's (a person plans in local days, and a
+script-free page cannot ask the browser): a day is local midnight to midnight, 23 or 25
+hours long when daylight saving starts or ends, and a bar sits at its wall-clock time.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from markupsafe import Markup, escape
 
 from zoombridge.meetings.agenda import AgendaItem, HostAgenda
 
-__all__ = ["week_timeline"]
+__all__ = ["local_week", "week_timeline"]
 
 LABEL, HOUR, ROW, BAR, TOP = 96, 28, 30, 20, 18
 FILL = {"ours": "#3f51b5", "zoom": "#78909c", "clash": "#c62828"}
 
 
-def week_timeline(agenda: HostAgenda) -> Markup:
-    """The days from `agenda.start` to `agenda.end` (UTC), bars placed by the hour."""
-    days = max(1, -(-int((agenda.end - agenda.start).total_seconds()) // 86400))
+def local_week(moment: datetime, zone: tzinfo) -> tuple[datetime, datetime]:
+    """The week holding `moment` (naive: a wall-clock time in `zone`) from Monday 00:00 to
+    the next Monday 00:00 in `zone`, both in UTC."""
+    local = moment.replace(tzinfo=zone) if moment.tzinfo is None else moment.astimezone(zone)
+    monday = local.date() - timedelta(days=local.weekday())
+    return _midnight(monday, zone), _midnight(monday + timedelta(days=7), zone)
+
+
+def _midnight(day: date, zone: tzinfo) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
+
+
+def week_timeline(agenda: HostAgenda, zone: tzinfo = UTC) -> Markup:
+    """The local days from `agenda.start` to `agenda.end`, bars placed by local hour."""
+    first = agenda.start.astimezone(zone).date()
+    days = max(1, (agenda.end.astimezone(zone).date() - first).days)
     width, height = LABEL + 24 * HOUR + 12, TOP + days * ROW + 4
     title = f"bookings of {agenda.email}"
     parts = [
@@ -26,13 +44,17 @@ def week_timeline(agenda: HostAgenda) -> Markup:
     ]
     parts += _grid(days, height)
     for index in range(days):
-        day = agenda.start + timedelta(days=index)
+        day = first + timedelta(days=index)
+        begin, end = _midnight(day, zone), _midnight(day + timedelta(days=1), zone)
         y = TOP + index * ROW
         parts.append(f'<text x="0" y="{y + 15}">{day.strftime("%a %Y-%m-%d")}</text>')
-        todays = [item for item in agenda.items if _touches(item, day)]
+        todays = [item for item in agenda.items if _touches(item, begin, end)]
         lanes = _lanes(todays)
         count = max(lanes, default=0) + 1
-        parts += [_bar(item, day, y, lane, count) for item, lane in zip(todays, lanes, strict=True)]
+        parts += [
+            _bar(item, (begin, end), zone, y, lane, count)
+            for item, lane in zip(todays, lanes, strict=True)
+        ]
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every text is escaped
 
@@ -63,18 +85,34 @@ def _lanes(items: list[AgendaItem]) -> list[int]:
     return chosen
 
 
-def _touches(item: AgendaItem, day: datetime) -> bool:
-    return item.starts_at < day + timedelta(days=1) and item.ends_at > day
+def _touches(item: AgendaItem, begin: datetime, end: datetime) -> bool:
+    return item.starts_at < end and item.ends_at > begin
 
 
-def _bar(item: AgendaItem, day: datetime, y: int, lane: int, lanes: int) -> str:
-    """The part of `item` on `day` (a booking over midnight is drawn on both days)."""
-    start = max(item.starts_at, day)
-    end = min(item.ends_at, day + timedelta(days=1))
-    x = LABEL + (start - day).total_seconds() / 3600 * HOUR
-    length = max(2.0, (end - start).total_seconds() / 3600 * HOUR)
+def _hours(moment: datetime, zone: tzinfo) -> float:
+    """The wall-clock hour of `moment` in `zone` (so 10:00 sits at 10 on a 23-hour day)."""
+    local = moment.astimezone(zone)
+    return local.hour + local.minute / 60 + local.second / 3600
+
+
+def _bar(
+    item: AgendaItem,
+    day: tuple[datetime, datetime],
+    zone: tzinfo,
+    y: int,
+    lane: int,
+    lanes: int,
+) -> str:
+    """The part of `item` on the local `day` (a booking over midnight is drawn on both)."""
+    begin, end = day
+    start = _hours(item.starts_at, zone) if item.starts_at > begin else 0.0
+    stop = _hours(item.ends_at, zone) if item.ends_at < end else 24.0
+    x = LABEL + start * HOUR
+    length = max(2.0, (stop - start) * HOUR)
     kind = "clash" if item.clash else item.source
-    when = f"{item.starts_at:%H:%M}–{item.ends_at:%H:%M} UTC"
+    name = getattr(zone, "key", None) or str(zone)
+    local_start, local_end = item.starts_at.astimezone(zone), item.ends_at.astimezone(zone)
+    when = f"{local_start:%H:%M}–{local_end:%H:%M} {name}"
     said = f"{item.topic} ({when}{', webinar' if item.webinar else ''})"
     if item.clash:
         said += f" — {item.clash}"

@@ -27,7 +27,7 @@ from zoombridge.meetings.links import Audience
 from zoombridge.meetings.pool import list_hosts, list_pools, save_pool, sync_hosts
 from zoombridge.meetings.recurrence import Span
 from zoombridge.meetings.service import MeetingService
-from zoombridge.web import meeting_pages
+from zoombridge.web import meeting_actions, meeting_page, meeting_pages
 from zoombridge.web.auth import api_user
 from zoombridge.web.meeting_access import (
     Refused,
@@ -71,6 +71,9 @@ def install(app: FastAPI) -> None:
     """Mount the meetings API and pages, and the answer for their refusals."""
     app.include_router(router)
     app.include_router(meeting_pages.router)
+    # After the list's pages: /meetings/{meeting_id} must not take /meetings/new or /calendar.
+    app.include_router(meeting_page.router)
+    app.include_router(meeting_actions.router)
     app.add_exception_handler(Refused, refused_answer)
 
 
