@@ -57,6 +57,7 @@ async def test_an_admin_saves_the_settings_of_a_connection(portal: Portal) -> No
         "publish_as": "me",  # publishing was not sent: never saved (test_publishing_settings.py)
         "publish_status": "draft",
         "publisher": None,
+        "default_visibility": "signed_in",
     }
     unticked = {k: v for k, v in FORM.items() if k not in ("enabled", "join_segments")}
     await client.post("/connections/faculty", data=unticked | {"csrf_token": await csrf_of(client)})

@@ -5,7 +5,9 @@ status", per connection.
 recording archived from then on. "Zoom user": the meeting's host is, as a portal user found
 (or made) by their e-mail address; that part is the accounts' business, handed in as
 `HostAuthors` (the archive does not create users or send mail itself). The publish status
-is Draft or Published, and with moderation on Published means the moderation queue.
+is Draft or Published, and with moderation on Published means the moderation queue. Who
+sees a new entry once published is the connection's default visibility: everyone signed in
+(the default), or its author only until someone shares it.
 
 The entry is made when an instance gets its first archived file (`enter_library`, called
 by the transfer step after each file it archives): nothing unverified is ever shown. It is
@@ -35,6 +37,7 @@ from zoombridge.db.models import LibraryEntry, Meeting, PortalUser, RecordingFil
 from zoombridge.errors import InvalidInput
 
 __all__ = [
+    "DEFAULT_VISIBILITIES",
     "PUBLISH_AS",
     "PUBLISH_STATUSES",
     "HostAuthors",
@@ -48,6 +51,7 @@ log = logging.getLogger("zoombridge.archive.publishing")
 
 PUBLISH_AS = ("me", "zoom_user")
 PUBLISH_STATUSES = (DRAFT, PUBLISHED)
+DEFAULT_VISIBILITIES = ("signed_in", "author")
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,7 @@ class Publishing:
     publisher_id: int | None = None
     publisher: str | None = None  # the publisher's e-mail address, for display
     saved: bool = False
+    default_visibility: str = "signed_in"
 
     def __post_init__(self) -> None:
         if self.publish_as not in PUBLISH_AS:
@@ -70,12 +75,18 @@ class Publishing:
             raise InvalidInput(
                 f"publish status must be draft or published, not {self.publish_status[:40]!r}"
             )
+        if self.default_visibility not in DEFAULT_VISIBILITIES:
+            raise InvalidInput(
+                "default visibility must be 'signed_in' (everyone signed in) or 'author' "
+                f"(the author only), not {self.default_visibility[:40]!r}"
+            )
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "publish_as": self.publish_as,
             "publish_status": self.publish_status,
             "publisher": self.publisher,
+            "default_visibility": self.default_visibility,
         }
 
 
@@ -98,7 +109,14 @@ def _read(session: Session, connection_id: int) -> Publishing:
     if row is None:
         return Publishing()
     saved, email = row
-    return Publishing(saved.publish_as, saved.publish_status, saved.publisher_id, email, True)
+    return Publishing(
+        saved.publish_as,
+        saved.publish_status,
+        saved.publisher_id,
+        email,
+        saved=True,
+        default_visibility=saved.default_visibility,
+    )
 
 
 def read_publishing(catalog: Catalog, connection_id: int) -> Publishing:
@@ -113,10 +131,11 @@ def save_publishing(
     publish_status: str,
     actor_id: int,
     now: datetime,
+    default_visibility: str = "signed_in",
 ) -> Publishing:
     """Save a connection's publishing; the saving admin becomes "Me" from now on.
     InvalidInput (nothing saved) for a choice that is not one."""
-    Publishing(publish_as, publish_status)  # validates
+    Publishing(publish_as, publish_status, default_visibility=default_visibility)  # validates
     with catalog.session() as session, session.begin():
         row = session.get(LibraryPublishing, connection_id)
         if row is None:
@@ -124,6 +143,7 @@ def save_publishing(
             session.add(row)
         row.publish_as, row.publish_status = publish_as, publish_status
         row.publisher_id, row.updated_at = actor_id, now
+        row.default_visibility = default_visibility
     return read_publishing(catalog, connection_id)
 
 
@@ -184,7 +204,7 @@ async def enter_library(
         "meeting_uuid": uuid,
         "author_id": author,
         "status": arrival.status,
-        "visibility": "signed_in",
+        "visibility": arrival.publishing.default_visibility,
         "updated_at": now,
         "submitted_at": now if arrival.status != arrival.publishing.publish_status else None,
     }

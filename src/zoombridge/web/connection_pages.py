@@ -40,6 +40,9 @@ class SettingsIn(BaseModel):
     delete_action: str = "trash"
     publish_as: str | None = Field(default=None, description="me | zoom_user")
     publish_status: str | None = Field(default=None, description="draft | published")
+    default_visibility: str | None = Field(
+        default=None, description="who sees a new entry once published: signed_in | author"
+    )
 
 
 def _all(request: Request) -> list[ConnectionSettings]:
@@ -155,6 +158,7 @@ async def save_connection_page(
     delete_action: Annotated[str, Form(max_length=20)] = "trash",
     publish_as: Annotated[str | None, Form(max_length=20)] = None,
     publish_status: Annotated[str | None, Form(max_length=20)] = None,
+    default_visibility: Annotated[str | None, Form(max_length=20)] = None,
 ) -> Response:
     """A form sends unticked boxes as nothing: absent means off."""
     changes: dict[str, Any] = {
@@ -164,7 +168,11 @@ async def save_connection_page(
         "delete_grace_days": delete_grace_days.strip(),
         "delete_action": delete_action,
     }
-    chosen = {"publish_as": publish_as, "publish_status": publish_status}
+    chosen = {
+        "publish_as": publish_as,
+        "publish_status": publish_status,
+        "default_visibility": default_visibility,
+    }
     changes |= {key: value for key, value in chosen.items() if value is not None}
     try:
         await asyncio.to_thread(

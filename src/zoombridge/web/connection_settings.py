@@ -30,7 +30,7 @@ from zoombridge.errors import ConfigurationError, InvalidInput, ZoomBridgeError
 __all__ = ["PUBLISHING", "ConnectionSettings", "connect", "read_settings", "save_settings"]
 
 EDITABLE = ("users", "join_segments", "delete_from_zoom", "delete_grace_days", "delete_action")
-PUBLISHING = ("publish_as", "publish_status")
+PUBLISHING = ("publish_as", "publish_status", "default_visibility")
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,7 @@ class ConnectionSettings:
     publish_as: str = "me"  # "me" | "zoom_user"
     publish_status: str = "draft"
     publisher: str | None = None  # "Me": the admin who last saved the publishing
+    default_visibility: str = "signed_in"  # who sees a new entry: signed_in | author
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -75,6 +76,7 @@ def read_settings(bridge: ZoomBridge, catalog: Catalog, name: str) -> Connection
         publish_as=publishing.publish_as,
         publish_status=publishing.publish_status,
         publisher=publishing.publisher,
+        default_visibility=publishing.default_visibility,
     )
 
 
@@ -101,10 +103,14 @@ def save_settings(
         raise InvalidInput(f"not settings of a connection here: {', '.join(unknown)}")
     changes = dict(changes)
     publishing = {key: str(changes.pop(key)) for key in PUBLISHING if key in changes}
-    chosen = {"publish_as": current.publish_as, "publish_status": current.publish_status}
-    chosen |= publishing
+    chosen = {key: str(getattr(current, key)) for key in PUBLISHING} | publishing
     if publishing:
-        Publishing(chosen["publish_as"], chosen["publish_status"])  # refused before saving
+        # refused before anything is saved
+        Publishing(
+            chosen["publish_as"],
+            chosen["publish_status"],
+            default_visibility=chosen["default_visibility"],
+        )
         if actor_id is None:
             raise InvalidInput("publishing is saved by a signed-in admin, who becomes 'Me'")
     now = bridge.clock.now()
@@ -122,7 +128,8 @@ def save_settings(
     if publishing and actor_id is not None:
         connection = bridge.connection_id(catalog, name)
         as_, status = chosen["publish_as"], chosen["publish_status"]
-        save_publishing(catalog, connection, as_, status, actor_id, now)
+        visibility = chosen["default_visibility"]
+        save_publishing(catalog, connection, as_, status, actor_id, now, visibility)
     return read_settings(bridge, catalog, name)
 
 
