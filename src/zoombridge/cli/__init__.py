@@ -10,6 +10,7 @@ from zoombridge.cli import (
     demo,
     emulator,
     emulator_check,
+    library,
     meetings,
     privacy,
     proxy,
@@ -38,6 +39,7 @@ app.command("emulator-check")(emulator_check.run)
 app.add_typer(archive.archive, name="archive")
 app.add_typer(connections.connection_app, name="connection")
 app.add_typer(users.user_app, name="user")
+app.add_typer(library.library_app, name="library")
 app.add_typer(privacy.privacy_app, name="privacy")
 app.add_typer(meetings.meetings_app, name="meetings")
 app.add_typer(proxy.proxy_app, name="proxy")
