@@ -116,6 +116,9 @@ POLICY: dict[tuple[str, str], Role | None] = {
     ("DELETE", "/api/groups/{group_id}"): Role.ADMIN,
     ("POST", "/api/groups/{group_id}/members"): Role.ADMIN,
     ("DELETE", "/api/groups/{group_id}/members/{user_id}"): Role.ADMIN,
+    # "Add missing recordings" on the library settings page (test_library_backfill_page.py)
+    ("POST", "/library/backfill"): Role.ADMIN,
+    ("POST", "/api/library/backfill"): Role.ADMIN,
     # "Sync now" on the status panel: wakes the connection's sync loop
     ("POST", "/status/{connection}/sync"): Role.MANAGER,
     ("POST", "/api/connections/{connection}/sync"): Role.MANAGER,

@@ -21,6 +21,7 @@ from zoombridge.web import (
     connection_pages,
     group_pages,
     library_api,
+    library_backfill_pages,
     library_pages,
     meetings_api,
     moderation_pages,
@@ -100,6 +101,8 @@ def service_app(
         app.include_router(moderation_pages.api_router)
         app.include_router(group_pages.page_router)  # groups of viewers, for sharing
         app.include_router(group_pages.api_router)
+        app.include_router(library_backfill_pages.page_router)  # "Add missing recordings"
+        app.include_router(library_backfill_pages.api_router)
         app.include_router(sync_control.page_router)
         app.include_router(sync_control.api_router)
         meetings_api.install(app)  # the meetings API and pages, and their refusals' answers
