@@ -285,9 +285,11 @@ async def test_a_contributor_acts_only_on_their_own_meetings_and_forms_need_the_
         answer = await form(other, f"{page}/{action}", data)
         assert answer.status_code == 404, action
         assert "there is no meeting" in answer.text
-    forged = await manager.post(
-        f"{page}/edit", data={"topic": "forged"}, headers={"x-csrf-token": ""}
-    )
+    token = manager.headers.pop("x-csrf-token")
+    forged = await manager.post(f"{page}/edit", data={"topic": "forged", "csrf_token": "x"})
     assert forged.status_code == 403
+    tokenless = await manager.post(f"{page}/cancel", data={})
+    assert tokenless.status_code == 403
+    manager.headers["x-csrf-token"] = token
     zoom = world.meetings[meeting["zoom_id"]]
     assert (zoom.topic, zoom.deleted_at) == ("Thermodynamics", None)

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from zoombridge.db.meeting_models import ScheduledMeeting
 from zoombridge.errors import InvalidInput
 from zoombridge.meetings.drafts import MeetingChanges
-from zoombridge.meetings.recurrence import zone
+from zoombridge.meetings.recurrence import NO_FIXED_TIME, zone
 
 __all__ = [
     "CHECKBOXES",
@@ -145,7 +145,7 @@ def changes_of(values: Mapping[str, str], row: ScheduledMeeting) -> MeetingChang
         "timezone": values.get("timezone", "").strip() or None,
         "options": options or None,
     }
-    if row.start_time is not None:
+    if row.start_time is not None and row.type not in NO_FIXED_TIME:
         fields["start_time"] = values.get("start_time") or None
         fields["duration"] = values.get("duration") or None
     if values.get("passcode", "").strip():
@@ -206,7 +206,7 @@ def said(exc: ValidationError | InvalidInput) -> list[str]:
 
 def repeats_said(recurrence: Mapping[str, Any] | None, meeting_type: int) -> str:
     """Zoom's recurrence object in words for the meeting page."""
-    if meeting_type in (3, 6):
+    if meeting_type in NO_FIXED_TIME:
         return "no fixed time: the link works any time"
     if not recurrence:
         return "once"

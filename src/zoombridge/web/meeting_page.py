@@ -26,6 +26,7 @@ from zoombridge.meetings.edits import changed_fields
 from zoombridge.meetings.links import ADMITS
 from zoombridge.meetings.pool import list_hosts
 from zoombridge.meetings.records import open_passcode
+from zoombridge.meetings.recurrence import NO_FIXED_TIME
 from zoombridge.meetings.service import MeetingService
 from zoombridge.meetings.transfer import Preflight
 from zoombridge.web.auth import context, page_user
@@ -131,6 +132,7 @@ async def show_meeting(
         notices=_notices(request.query_params),
         in_zone=in_zone,
         repeats=repeats_said(row.recurrence, row.type),
+        fixed=row.type not in NO_FIXED_TIME and row.start_time is not None,
         **found,
     )
     return _start_may_leave(request, answer)

@@ -24,7 +24,7 @@ from zoombridge.errors import InvalidInput
 from zoombridge.meetings.agenda import host_agenda
 from zoombridge.meetings.drafts import MeetingDraft
 from zoombridge.meetings.pool import list_hosts, list_pools
-from zoombridge.meetings.recurrence import Span, zone
+from zoombridge.meetings.recurrence import NO_FIXED_TIME, Span, zone
 from zoombridge.meetings.service import MeetingService
 from zoombridge.web.auth import page_user
 from zoombridge.web.meeting_access import (
@@ -133,7 +133,7 @@ async def create_meeting_page(
         return await _form_again(
             request, principal, connection, values, refusal_lines(exc), exc.status_code
         )
-    if made.start_time is None:  # no fixed time: nothing to see on a calendar
+    if made.type in NO_FIXED_TIME:  # nothing to see on a calendar
         where = meeting_answer(f"/meetings/{made.id}", connection, created=str(made.zoom_id))
         return RedirectResponse(where, status_code=303)
     query = {"host": emails.get(made.host_user_id, made.host_user_id)}
