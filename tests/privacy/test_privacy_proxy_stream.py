@@ -95,6 +95,18 @@ def test_stream_equals_the_transform_however_the_bytes_are_cut(
         assert secret not in text
 
 
+@pytest.mark.parametrize("number", ["-1.5e+3", "2.25", "7E-2", "12"])
+def test_a_number_cut_anywhere_is_read_whole(
+    zoombridge_format: Pseudonymizer, endpoint: Endpoint, number: str
+) -> None:
+    """A chunk may end inside a number (`2.|25`, `7E|-2`): its tail is in the next chunk."""
+    sanitizer = Sanitizer(zoombridge_format)
+    data = f'{{"total": {number}, "things": [{number}, {{"size": {number}}}]}}'.encode()
+    for size in range(1, len(data) + 1):
+        out = _streamed(Values(sanitizer), endpoint, data, size)
+        assert json.loads(out) == sanitizer.document(json.loads(data), endpoint)
+
+
 @pytest.mark.parametrize(
     "data",
     [

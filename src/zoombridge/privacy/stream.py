@@ -41,6 +41,7 @@ CACHE_SIZE = 65536  # pseudonyms remembered (the same people recur across answer
 LEAF, OBJECT, ARRAY = 0, 1, 2
 _WS = re.compile(r"[ \t\n\r]*")
 _INDEXED = re.compile(r"\[\d+\]")
+_NUMBER_GOES_ON = ("", ".", "e", "E", "+", "-")  # after a decoded number, cut short maybe
 
 
 _NULL = type(None)
@@ -364,8 +365,8 @@ class JsonStream:
             value, end = _decode(self._buf, self._pos)
         except json.JSONDecodeError:
             return self._incomplete(eof)
-        if end == len(self._buf) and not eof and char not in '{["tfn':
-            return False  # a number may go on in the next chunk
+        if not eof and char not in '{["tfn' and self._buf[end : end + 1] in _NUMBER_GOES_ON:
+            return self._incomplete(eof)  # a number may go on in the next chunk: 2.|5, 1e|+3
         self._wait_for = 0
         self._pos = end
         self._write(plan, key, value)
