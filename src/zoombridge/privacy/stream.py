@@ -3,9 +3,8 @@
 The decisions are `transform`'s (schema allow-list first, then the transforms that match,
 in declared order); this module makes them fast and incremental:
 
-- `Plan` memoizes `Walk.child`: the schema node and path-automaton states below a key are
-  the same for every array item (unless a rule names an index), so they are computed once
-  per place in the document, not once per node. A plan also knows what matched there.
+- `Plan` (in `plan`) is what the rules decide at one place in the document, worked out
+  once, and `Values` applies it through a closure compiled for that place.
 - `JsonStream` reads bytes as they arrive. The outer levels of the document (the envelope
   object and the arrays in it, `STREAM_DEPTH` levels) are tokenized here, by hand; each value
   below them (a user, a meeting, a participant) is decoded whole by the C decoder
@@ -22,37 +21,20 @@ from __future__ import annotations
 
 import codecs
 import json
+import json.encoder
 import re
+from collections.abc import Callable
 from typing import Any
 
-from zoombridge.privacy.canonical import scalar_text
-from zoombridge.privacy.endpoints import CompiledTransform, Endpoint
-from zoombridge.privacy.formats import PseudonymOptions
-from zoombridge.privacy.rules import Pseudonymize, Redact
-from zoombridge.privacy.schema import LeafNode, ObjectNode
-from zoombridge.privacy.transform import REMOVED, Sanitizer, Walk
+from zoombridge.privacy.plan import ARRAY, OBJECT, Plan, Values
+from zoombridge.privacy.transform import REMOVED
 
 __all__ = ["MAX_VALUE_CHARS", "STREAM_DEPTH", "JsonStream", "Plan", "UpstreamJsonError", "Values"]
 
 STREAM_DEPTH = 2  # levels tokenized here; deeper values are decoded whole
 MAX_VALUE_CHARS = 16 * 1024 * 1024  # one item (a user, a meeting) larger than this is refused
-MAX_MEMO = 1024  # distinct member names remembered per place (upstream controls the names)
-CACHE_SIZE = 65536  # pseudonyms remembered (the same people recur across answers)
-LEAF, OBJECT, ARRAY = 0, 1, 2
 _WS = re.compile(r"[ \t\n\r]*")
-_INDEXED = re.compile(r"\[\d+\]")
 _NUMBER_GOES_ON = ("", ".", "e", "E", "+", "-")  # after a decoded number, cut short maybe
-
-
-_NULL = type(None)
-_LEAF_TYPES: dict[str, frozenset[type]] = {
-    "string": frozenset({str, _NULL}),
-    "integer": frozenset({int, _NULL}),
-    "number": frozenset({int, float, _NULL}),
-    "boolean": frozenset({bool, _NULL}),
-    "scalar": frozenset({str, int, float, bool, _NULL}),
-}
-_UNKNOWN: Any = object()
 
 
 class UpstreamJsonError(ValueError):
@@ -64,141 +46,25 @@ def _no_constants(name: str) -> Any:
 
 
 _decode = json.JSONDecoder(parse_constant=_no_constants).raw_decode
-_encode = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), allow_nan=False).encode
 
 
-class Plan:
-    """One place in a response: what the schema admits here, whether a redaction matched, the
-    value transforms that matched, and (memoized) the plan of each child."""
-
-    __slots__ = (
-        "_by_index",
-        "_children",
-        "_transforms",
-        "kind",
-        "leaf",
-        "redacted",
-        "specs",
-        "types",
-        "walk",
-    )
-
-    def __init__(self, walk: Walk, transforms: tuple[CompiledTransform, ...], by_index: bool):
-        self.walk = walk
-        self._transforms = transforms
-        self._by_index = by_index
-        matched = walk.matched(transforms)
-        self.redacted = any(isinstance(item.spec, Redact) for item in matched)
-        self.specs = tuple(item.spec for item in matched if not isinstance(item.spec, Redact))
-        schema = walk.schema
-        self.kind = OBJECT if isinstance(schema, ObjectNode) else ARRAY
-        self.leaf = schema if isinstance(schema, LeafNode) else None
-        if self.leaf is not None:
-            self.kind = LEAF
-        # A leaf kept as it is: checked by its exact type alone (the hot path).
-        plain = self.kind == LEAF and not self.redacted and not self.specs
-        self.types = _LEAF_TYPES[schema.kind] if plain and isinstance(schema, LeafNode) else None
-        self._children: dict[str | int, Plan | None] = {}
-
-    @classmethod
-    def of(cls, endpoint: Endpoint) -> Plan:
-        """The plan of a response's root for `endpoint`."""
-        transforms = endpoint.transforms
-        by_index = any(_INDEXED.search(path.text) for item in transforms for path in item.paths)
-        start = tuple(tuple(path.start for path in item.paths) for item in transforms)
-        return cls(Walk(endpoint.schema, start), transforms, by_index)
-
-    def child(self, key: str | int) -> Plan | None:
-        """The plan below `key`, or None when the schema does not admit it."""
-        memo_key: str | int = key if isinstance(key, str) or self._by_index else 0
-        try:
-            return self._children[memo_key]
-        except KeyError:
-            pass
-        below = self.walk.child(key, self._transforms)
-        plan = None if below is None else Plan(below, self._transforms, self._by_index)
-        if len(self._children) < MAX_MEMO:
-            self._children[memo_key] = plan
-        return plan
+def _unencodable(value: Any) -> Any:
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
-class Values:
-    """Parsed values through plans; pseudonyms are remembered (they are deterministic)."""
+def _encoder() -> Callable[[Any], str]:
+    """Compact ASCII JSON, NaN refused. One C encoder made once: `JSONEncoder.encode` builds
+    a new one per call, which cost more than encoding a user. No circular-reference check:
+    every value comes from the decoder or is built fresh by a transform."""
+    make = getattr(json.encoder, "c_make_encoder", None)  # not in the typeshed stubs
+    if make is None:  # an interpreter without the C accelerator
+        return json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
+    ascii_text = json.encoder.encode_basestring_ascii
+    encode = make(None, _unencodable, ascii_text, None, ":", ",", False, False, False)
+    return lambda value: "".join(encode(value, 0))
 
-    def __init__(self, sanitizer: Sanitizer, cache_size: int = CACHE_SIZE) -> None:
-        self.sanitizer = sanitizer
-        self._cache: dict[tuple[str, int], str] = {}
-        self._options: dict[int, PseudonymOptions] = {}
-        self._cache_size = cache_size
 
-    def clear(self) -> None:
-        self._cache.clear()
-
-    def value(self, plan: Plan, value: Any) -> Any:
-        """The sanitized value, None (kept as null), or REMOVED (left out)."""
-        if plan.redacted:
-            return REMOVED
-        if plan.kind == LEAF:
-            assert plan.leaf is not None
-            if not plan.leaf.admits(value):
-                return None
-            return self._leaf(value, plan.specs) if plan.specs else value
-        if plan.kind == OBJECT:
-            return self._object(plan, value) if type(value) is dict else None
-        return self._array(plan, value) if type(value) is list else None
-
-    def _object(self, plan: Plan, value: dict[str, Any]) -> dict[str, Any]:
-        out = {}
-        memo = plan._children
-        for key, member in value.items():
-            below = memo.get(key, _UNKNOWN)
-            if below is _UNKNOWN:
-                below = plan.child(key)
-            if below is None:
-                continue
-            if below.types is not None:  # inlined `value` for a plain leaf
-                out[key] = member if type(member) in below.types else None
-                continue
-            result = self.value(below, member)
-            if result is not REMOVED:
-                out[key] = result
-        return out
-
-    def _array(self, plan: Plan, value: list[Any]) -> list[Any]:
-        out = []
-        for index, item in enumerate(value):
-            below = plan.child(index)
-            if below is not None:
-                result = self.value(below, item)
-                if result is not REMOVED and result is not None:
-                    out.append(result)
-        return out
-
-    def _leaf(self, value: Any, specs: tuple[object, ...]) -> Any:
-        for spec in specs:
-            if value is None:
-                return None
-            if isinstance(spec, Pseudonymize):
-                value = self._pseudonym(value, spec)
-            else:
-                value = self.sanitizer.apply(spec, value)
-        return value
-
-    def _pseudonym(self, value: Any, spec: Pseudonymize) -> str | None:
-        text = scalar_text(value)
-        if text is None or not text.strip():
-            return None
-        key = (text, id(spec))
-        found = self._cache.get(key)
-        if found is None:
-            options = self._options.get(id(spec))
-            if options is None:
-                options = self._options[id(spec)] = spec.options()
-            found = self.sanitizer.pseudonymizer.pseudonymize(text, options)
-            if len(self._cache) >= self._cache_size:
-                self._cache.clear()
-            self._cache[key] = found
-        return found
+_encode = _encoder()
 
 
 # Parser states
