@@ -105,6 +105,17 @@ def test_pseudonyms_are_deterministic_and_keyed(keys: PrivacyKeys) -> None:
     assert zoombridge[3:] != psoxy[2:]
 
 
+def test_zoombridge_tokens_are_pinned(zoombridge_format: Pseudonymizer) -> None:
+    """Known answers of HMAC-SHA256 under HKDF(salt): a faster hash must give the same bytes,
+    or existing datasets would stop joining."""
+    assert zoombridge_format.pseudonymize("9bFlIkpYt5HfavHYMD5hzQ") == (
+        "zt~1SvDCwl_PCYGLr_HlaXon5oz111nCp5xHhokGuxeiuA"
+    )
+    assert zoombridge_format.pseudonymize("Ada+x@Example.EDU") == (
+        "zt~9XSHCeFJJZ62DnBFf2skJhHqFVXRV7MXhgQlR9OlHNw@example.edu"
+    )
+
+
 def test_salt_fingerprints_tell_salts_apart_and_hide_them(keys: PrivacyKeys) -> None:
     for name in ("zoombridge", "psoxy"):
         mine = make_pseudonymizer(name, keys).fingerprint()

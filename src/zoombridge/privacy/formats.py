@@ -17,6 +17,7 @@ Psoxy's documented scheme, for datasets that must keep joining with Psoxy output
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 import re
 from abc import ABC, abstractmethod
@@ -61,8 +62,12 @@ class PseudonymOptions:
     ignore_dots: bool = False
 
 
+_URL_SAFE = bytes.maketrans(b"+/", b"-_")
+
+
 def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+    # base64.urlsafe_b64encode in three C calls (it is two Python layers over them).
+    return binascii.b2a_base64(data, newline=False).rstrip(b"=").translate(_URL_SAFE).decode()
 
 
 def unb64url(text: str) -> bytes:
