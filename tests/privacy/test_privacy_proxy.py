@@ -17,7 +17,7 @@ from zoombridge.clock import ManualClock
 from zoombridge.emulator import World, build_world
 from zoombridge.privacy import PrivacyKeys, PseudonymOptions, make_pseudonymizer
 from zoombridge.privacy.proxy import PrivacyProxy, zoom_category
-from zoombridge.privacy.proxy_keys import create_key, revoke_key
+from zoombridge.privacy.proxy_keys import KeyRefused, create_key, revoke_key
 from zoombridge.privacy.rules_yaml import default_rules
 from zoombridge.privacy.transform import Sanitizer
 
@@ -168,6 +168,25 @@ async def test_head_answers_headers_only(api: httpx.AsyncClient) -> None:
     assert answer.status_code == 200
     assert answer.content == b""
     assert "X-Zoombridge-Rules" in answer.headers
+
+
+async def test_a_remembered_key_is_checked_without_a_thread(
+    proxy: PrivacyProxy, key: str, world: World
+) -> None:
+    """The event loop answers from memory only what `check` would answer the same."""
+    keys = proxy.keys
+    assert keys.check_cached(key, "127.0.0.1") is None  # never seen: the catalog decides
+    assert keys.check(key, "127.0.0.1") == "analytics"
+    assert keys.check_cached(key, "127.0.0.1") == "analytics"
+    with pytest.raises(KeyRefused, match="send an API key"):
+        keys.check_cached(None, "127.0.0.1")
+    office = create_key(keys.catalog, "office", ["10.0.0.0/8"], world.now()).key
+    assert keys.check(office, "10.1.2.3") == "office"
+    with pytest.raises(KeyRefused, match="may not be used from"):
+        keys.check_cached(office, "203.0.113.5")
+    assert isinstance(world.clock, ManualClock)
+    world.clock.advance(11)
+    assert keys.check_cached(key, "127.0.0.1") is None  # stale: read the catalog again
 
 
 async def test_api_keys_missing_wrong_revoked_and_networks(

@@ -164,12 +164,10 @@ class PrivacyProxy:
         oversized = self._oversized(request)
         if oversized is not None:
             return oversized, "(oversized)"
+        key, host = _presented_key(request), request.client.host if request.client else None
         try:
-            await anyio.to_thread.run_sync(
-                self.keys.check,
-                _presented_key(request),
-                request.client.host if request.client else None,
-            )
+            if self.keys.check_cached(key, host) is None:  # the catalog must be read
+                await anyio.to_thread.run_sync(self.keys.check, key, host)
         except KeyRefused as exc:
             return _refusal(exc.status, exc.reason, str(exc)), "(refused key)"
         method, target = request.method.upper(), _raw_target(request.scope)

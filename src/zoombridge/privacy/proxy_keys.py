@@ -5,8 +5,9 @@ the catalog keeps its SHA-256 (a fast hash is enough for a random secret of that
 is nothing to guess). Each key may be limited to networks (CIDR, IPv4 or IPv6).
 
 `KeyChecker` answers "may this key call from this address" for the proxy. It remembers a
-key it found valid for `cache_seconds` (default 10), so most requests read no database;
-a revocation therefore takes effect within that time on a running proxy.
+key it found valid for `cache_seconds` (default 10), so most requests read no database
+(`check_cached` answers those on the event loop, with no hop to a worker thread); a
+revocation therefore takes effect within that time on a running proxy.
 """
 
 from __future__ import annotations
@@ -185,23 +186,19 @@ class KeyChecker:
 
     def check(self, key: str | None, client_ip: str | None) -> str:
         """The key's name; KeyRefused says why not. Blocking (may read the catalog)."""
-        if not key:
-            raise KeyRefused(
-                "send an API key: Authorization: Bearer <key> or X-Api-Key: <key> "
-                "(make one with: zoombridge proxy key create NAME)",
-                status=401,
-                reason="key_missing",
-            )
-        if len(key) > MAX_KEY_CHARS or not key.startswith(KEY_PREFIX):
-            raise KeyRefused("this is not a zoombridge proxy key", status=401, reason="key_unknown")
-        known = self._lookup(digest(key))
-        if known.networks and not _inside(client_ip, known.networks):
-            raise KeyRefused(
-                f"key {known.name!r} may not be used from {client_ip or 'an unknown address'}",
-                status=403,
-                reason="ip_not_allowed",
-            )
+        known = self._lookup(digest(_ours(key)))
+        _allowed(known, client_ip)
         self._touch(known)
+        return known.name
+
+    def check_cached(self, key: str | None, client_ip: str | None) -> str | None:
+        """`check` from memory alone, for the event loop: the key's name, KeyRefused, or
+        None when the catalog must be read or written (then call `check` in a thread)."""
+        known = self._known.get(digest(_ours(key)))
+        now = self._clock.now()
+        if known is None or now - known.checked_at >= self._ttl or self._touch_due(known, now):
+            return None
+        _allowed(known, client_ip)
         return known.name
 
     def _lookup(self, sha: str) -> _Known:
@@ -226,14 +223,40 @@ class KeyChecker:
         """Record use at most once a minute per key: a write per request would be the
         proxy's slowest step."""
         now = self._clock.now()
-        last = self._used.get(known.key_id)
-        if last is not None and now - last < LAST_USED_EVERY:
+        if not self._touch_due(known, now):
             return
         self._used[known.key_id] = now
         with self.catalog.session() as session, session.begin():
             session.execute(
                 update(ProxyKey).where(ProxyKey.id == known.key_id).values(last_used_at=now)
             )
+
+    def _touch_due(self, known: _Known, now: datetime) -> bool:
+        last = self._used.get(known.key_id)
+        return last is None or now - last >= LAST_USED_EVERY
+
+
+def _ours(key: str | None) -> str:
+    """`key` when it has the shape of one of ours; KeyRefused (401) otherwise."""
+    if not key:
+        raise KeyRefused(
+            "send an API key: Authorization: Bearer <key> or X-Api-Key: <key> "
+            "(make one with: zoombridge proxy key create NAME)",
+            status=401,
+            reason="key_missing",
+        )
+    if len(key) > MAX_KEY_CHARS or not key.startswith(KEY_PREFIX):
+        raise KeyRefused("this is not a zoombridge proxy key", status=401, reason="key_unknown")
+    return key
+
+
+def _allowed(known: _Known, client_ip: str | None) -> None:
+    if known.networks and not _inside(client_ip, known.networks):
+        raise KeyRefused(
+            f"key {known.name!r} may not be used from {client_ip or 'an unknown address'}",
+            status=403,
+            reason="ip_not_allowed",
+        )
 
 
 def _inside(client_ip: str | None, networks: tuple[Network, ...]) -> bool:
