@@ -29,7 +29,17 @@ from zoombridge.privacy.rules import Pseudonymize, Redact
 from zoombridge.privacy.schema import LeafNode, ObjectNode
 from zoombridge.privacy.transform import REMOVED, Sanitizer, Walk
 
-__all__ = ["ARRAY", "CACHE_SIZE", "LEAF", "MAX_MEMO", "OBJECT", "Handler", "Plan", "Values"]
+__all__ = [
+    "ARRAY",
+    "CACHE_SIZE",
+    "LEAF",
+    "MAX_MEMO",
+    "OBJECT",
+    "Handler",
+    "Plan",
+    "Values",
+    "removed",
+]
 
 MAX_MEMO = 1024  # distinct member names remembered per place (upstream controls the names)
 CACHE_SIZE = 65536  # pseudonyms remembered (the same people recur across answers)
@@ -113,7 +123,8 @@ class Plan:
         return plan
 
 
-def _removed(value: Any) -> Any:
+def removed(value: Any) -> Any:
+    """The handler of a place the rules remove: whatever is there is left out."""
     return REMOVED
 
 
@@ -150,7 +161,7 @@ class Values:
 
     def _compile(self, plan: Plan) -> Handler:
         if plan.redacted:
-            return _removed
+            return removed
         if plan.kind == LEAF:
             return self._compile_leaf(plan)
         if plan.by_index:
