@@ -85,6 +85,10 @@ HOST_WRITES_PER_DAY = 100
 # Across processes the send-time causality check of `_Pacer` cannot see the other senders, so
 # the shared spacing keeps more room for their scheduling and network jitter.
 SHARED_SAFETY = 0.9
+# A shared slot woken later than this part of the interval is given up for a new one (at
+# most this many times; then the call goes, late but spaced by the local pacer).
+SHARED_LATE_FRACTION = 0.25
+SHARED_LATE_RETRIES = 3
 
 
 class SharedPacer(Protocol):
@@ -266,9 +270,17 @@ class RateBudget:
         """The account-wide slot, after the local one (which keeps this process's share even)."""
         assert self.shared is not None
         interval = pacer.spacing * self._safety / min(self._safety, SHARED_SAFETY)
-        wait = await self.shared.reserve(self._shared_key(family, category), interval)
-        if wait > 0:
-            await self._clock.sleep(wait)
+        key = self._shared_key(family, category)
+        for _ in range(SHARED_LATE_RETRIES):
+            asked = self._clock.monotonic()
+            wait = await self.shared.reserve(key, interval)
+            if wait > 0:
+                await self._clock.sleep(wait)
+            # A slot is a moment, not a licence: woken well after it (a loaded machine, a
+            # slow database answer), this call would crowd the next process's slot, so it
+            # takes a new one instead.
+            if self._clock.monotonic() - (asked + wait) <= interval * SHARED_LATE_FRACTION:
+                return
 
     def done(self, slot: Slot) -> None:
         """The call's answer arrived (or it failed): Zoom counted it no later than now."""
