@@ -140,6 +140,20 @@ class ZoomAppSettings(BaseModel):
 DEFAULT_KEY_TEMPLATE = "{host_email}/{year}/{month}/{start} {topic} [{uuid}]"
 
 
+def _comma_list(value: object) -> object:
+    """A comma-separated environment value as a list (a list passes through)."""
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+def _email_addresses(value: list[str]) -> list[str]:
+    bad = [email for email in value if "@" not in email or any(c.isspace() for c in email)]
+    if bad:
+        raise ValueError(f"not e-mail addresses: {', '.join(bad)}")
+    return [email.lower() for email in value]
+
+
 class ArchiveSettings(BaseModel):
     """What the recording archive fetches and how it names what it stores."""
 
@@ -161,26 +175,8 @@ class ArchiveSettings(BaseModel):
     # before the file is flagged.
     media_tolerance_seconds: float = Field(default=5.0, ge=0, le=3600)
 
-    @field_validator("users", mode="before")
-    @classmethod
-    def _split_emails(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
-        return value
-
-    @field_validator("users")
-    @classmethod
-    def _emails_look_like_emails(cls, value: list[str]) -> list[str]:
-        bad = [email for email in value if "@" not in email or any(c.isspace() for c in email)]
-        if bad:
-            raise ValueError(f"not e-mail addresses: {', '.join(bad)}")
-        return [email.lower() for email in value]
-
-
-def _comma_list(value: object) -> object:
-    if isinstance(value, str):
-        return [part.strip() for part in value.split(",") if part.strip()]
-    return value
+    _split = field_validator("users", mode="before")(_comma_list)
+    _emails = field_validator("users")(_email_addresses)
 
 
 class MeetingSettings(BaseModel):
@@ -207,13 +203,7 @@ class MeetingSettings(BaseModel):
             raise ValueError(f"not e-mail domains (like example.edu): {', '.join(bad)}")
         return [d.lower().lstrip(".") for d in value]
 
-    @field_validator("notify")
-    @classmethod
-    def _recipients(cls, value: list[str]) -> list[str]:
-        bad = [email for email in value if "@" not in email or any(c.isspace() for c in email)]
-        if bad:
-            raise ValueError(f"not e-mail addresses: {', '.join(bad)}")
-        return value
+    _recipients = field_validator("notify")(_email_addresses)
 
 
 _SMTP_PORTS = {"none": 25, "starttls": 587, "tls": 465}
