@@ -4,13 +4,11 @@ changes nothing."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
 import httpx
 import pytest
-from meetings_helpers import NOW, Bench, bench, sqlite_catalog, sync_world
+from meetings_helpers import NOW, Bench
 from sqlalchemy import update
 
 from zoombridge.db.meeting_models import ScheduledMeeting
@@ -19,16 +17,6 @@ from zoombridge.meetings.reconcile import reconcile
 from zoombridge.zoom.meetings import delete_meeting, update_meeting
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-async def synced(tmp_path: Path) -> AsyncIterator[Bench]:
-    catalog = sqlite_catalog(tmp_path)
-    try:
-        async with bench(sync_world(), catalog, tmp_path) as made:
-            yield made
-    finally:
-        catalog.dispose()
 
 
 async def test_a_deletion_whose_webhook_was_lost_is_found_and_told(synced: Bench) -> None:

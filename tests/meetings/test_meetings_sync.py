@@ -6,13 +6,11 @@ signed sender, the receiver, the inbox, the applier."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
 import httpx
 import pytest
-from meetings_helpers import NEXT_MONDAY_10, Bench, bench, host_id, sqlite_catalog, sync_world
+from meetings_helpers import NEXT_MONDAY_10, Bench, host_id
 from sqlalchemy import select, update
 
 from zoombridge.db.meeting_models import ScheduledMeeting
@@ -31,16 +29,6 @@ from zoombridge.zoom.meetings import (
 from zoombridge.zoom.webhooks import WebhookEvent
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-async def synced(tmp_path: Path) -> AsyncIterator[Bench]:
-    catalog = sqlite_catalog(tmp_path)
-    try:
-        async with bench(sync_world(), catalog, tmp_path) as made:
-            yield made
-    finally:
-        catalog.dispose()
 
 
 def inbox_states(b: Bench) -> list[tuple[str, str, str | None]]:
