@@ -4,6 +4,7 @@ the archived rows of a catalog."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -11,12 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from moto.server import ThreadedMotoServer
 from sqlalchemy import select
 
 from zoombridge.cli.emulator import emulator_settings, settings_for
 from zoombridge.db import Catalog, FileState, open_catalog
 from zoombridge.db.models import Meeting, RecordingFileRow
 from zoombridge.emulator import DEMO_EPOCH
+from zoombridge.emulator.served import free_port
 from zoombridge.emulator.world import World
 from zoombridge.settings import Settings
 from zoombridge.storage.keys import JOINED_FOLDER, SIDECAR_NAME, THUMBNAIL_FOLDER
@@ -130,3 +133,23 @@ def opened_catalog(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[C
         yield opened
     finally:
         opened.dispose()
+
+
+@contextlib.contextmanager
+def moto_s3() -> Iterator[str]:
+    """A real S3 endpoint (moto's server on a loopback port) with test credentials in the
+    environment, restored afterwards; yields its URL."""
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    saved = {k: os.environ.get(k) for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
+    os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,10 +12,8 @@ import pytest
 from archive_helpers import MakeBridge, served_files, sync
 from hypothesis import given
 from hypothesis import strategies as st
-from moto.server import ThreadedMotoServer
 
-from shared_helpers import zoom_originals
-from zoombridge.emulator.served import free_port
+from shared_helpers import moto_s3, zoom_originals
 from zoombridge.errors import ConfigurationError
 from zoombridge.storage import InstanceKeys, check_template, open_store
 from zoombridge.storage.keys import safe_segment, uuid_for_path
@@ -137,20 +134,8 @@ async def test_a_failing_stream_leaves_no_object(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def s3_endpoint() -> Iterator[str]:
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    saved = {k: os.environ.get(k) for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
-    os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+    with moto_s3() as endpoint:
+        yield endpoint
 
 
 def _bucket(endpoint: str, name: str) -> object:

@@ -6,19 +6,17 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 from privacy_helpers import SALT
 from typer.testing import CliRunner
 
+from shared_helpers import moto_s3
 from zoombridge.cli import app
-from zoombridge.emulator.served import free_port
 from zoombridge.errors import BadRecords, InvalidInput
 from zoombridge.privacy import Pseudonymizer
 from zoombridge.privacy.bulk import sanitize_file
@@ -31,20 +29,8 @@ BUCKET = "analytics-drop"
 
 @pytest.fixture(scope="module")
 def s3_endpoint() -> Iterator[str]:
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    saved = {k: os.environ.get(k) for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
-    os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+    with moto_s3() as endpoint:
+        yield endpoint
 
 
 @pytest.fixture
