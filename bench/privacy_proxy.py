@@ -4,9 +4,10 @@ user) through the proxy against the same call straight to the emulator, in the s
 the two interleaved request by request.
 
 Target (issue #7): p50 added under 5 ms. Both ride httpx's ASGI transport into the same
-emulator, so the difference is the proxy: the key check (a worker thread), the rules, the
-client's token and budget, the streaming sanitizer. The rate budget's pacing waits are not
-counted (a virtual clock): they are the budget working, not the proxy's cost. Two figures:
+emulator, so the difference is the proxy: the key check (from memory once the key is
+known), the rules, the client's token and budget, the streaming sanitizer (most of it), and
+the second ASGI hop. The rate budget's pacing waits are not counted (a virtual clock): they
+are the budget working, not the proxy's cost. Two figures:
 pseudonyms remembered across answers (the proxy's steady state: the same people recur) and
 every pseudonym computed afresh (cache cleared before each request). A third row compares the
 streaming sanitizer with parsing the whole answer, applying the transform and dumping it.
