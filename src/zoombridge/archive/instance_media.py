@@ -13,6 +13,7 @@ flagged, never a reason to skip the rest.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import tempfile
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import asdict, dataclass, field
@@ -36,7 +37,6 @@ from zoombridge.archive.media_probe import PROBE_VERSION, MediaProbe, probe_medi
 from zoombridge.archive.runtime import ArchiveRuntime
 from zoombridge.archive.search_indexing import first_start, index_instance
 from zoombridge.archive.thumbnails import poster_frame
-from zoombridge.archive.transfer import StreamSha256
 from zoombridge.db.models import MediaAsset, Meeting, RecordingFileRow
 from zoombridge.errors import UnusableMedia
 from zoombridge.storage import InstanceKeys
@@ -230,15 +230,9 @@ def _shows_video(probe: MediaProbe) -> bool:
 async def _store_made(rt: ArchiveRuntime, path: Path, **asset: Any) -> None:
     """Store a file zoombridge made and record it, its SHA-256 taken in the pass that writes
     it (as a transfer's is), not in a second read."""
-    hasher = StreamSha256()
-
-    async def hashed() -> AsyncIterator[bytes]:
-        async for piece in file_pieces(path):
-            await hasher.update(piece)
-            yield piece
-
-    size = await rt.store.put_stream(asset["storage_key"], hashed())
-    record = AssetRecord(size=size, sha256=await hasher.hexdigest(), **asset)
+    sha = hashlib.sha256()
+    size = await rt.store.put_stream(asset["storage_key"], file_pieces(path), each=sha.update)
+    record = AssetRecord(size=size, sha256=sha.hexdigest(), **asset)
     save_asset(rt.catalog, rt.connection_id, record, rt.clock.now())
 
 

@@ -10,10 +10,8 @@ Range into the same write; a server that ignores Range has the bytes already wri
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 from collections.abc import AsyncIterator, Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from zoombridge.archive.catalog import FileTask
@@ -23,32 +21,9 @@ from zoombridge.storage.store import PIECE_SIZE, in_pieces
 from zoombridge.zoom import ZoomClient
 from zoombridge.zoom.download import Download
 
-__all__ = ["StreamSha256", "Transferred", "transfer_file"]
+__all__ = ["Transferred", "transfer_file"]
 
 RESUME_ATTEMPTS = 4
-# hashlib lets go of the GIL on large buffers: hashed here, SHA-256 runs beside the event
-# loop (which reads the sockets) instead of in it, the backfill's largest cost on one core.
-_HASHING = ThreadPoolExecutor(max_workers=4, thread_name_prefix="zoombridge-sha256")
-
-
-class StreamSha256:
-    """SHA-256 of a stream of pieces, each hashed off the event loop while the next one is
-    read; in order, one at a time."""
-
-    def __init__(self) -> None:
-        self._sha = hashlib.sha256()
-        self._running: asyncio.Future[None] | None = None
-
-    async def update(self, piece: bytes) -> None:
-        if self._running is not None:
-            await self._running
-        loop = asyncio.get_running_loop()
-        self._running = loop.run_in_executor(_HASHING, self._sha.update, piece)
-
-    async def hexdigest(self) -> str:
-        if self._running is not None:
-            await self._running
-        return self._sha.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -64,7 +39,7 @@ class _Copy:
     def __init__(self, task: FileTask, on_bytes: Callable[[int], None]) -> None:
         self.task = task
         self.on_bytes = on_bytes
-        self.hasher = StreamSha256()
+        self.sha = hashlib.sha256()
         self.written = 0
         self.resumes = 0
 
@@ -77,12 +52,6 @@ class _Copy:
             )
         self.on_bytes(len(chunk))
         return chunk
-
-    async def hashed(self, pieces: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
-        """The pieces as they go to storage, each added to the hash on the way."""
-        async for piece in pieces:
-            await self.hasher.update(piece)
-            yield piece
 
     async def chunks_from(self, download: Download) -> AsyncIterator[bytes]:
         skip = self.written - download.start  # > 0 only when Range was ignored
@@ -125,12 +94,13 @@ async def transfer_file(
                 f"{task.file_id}: Zoom announced {task.file_size} bytes and sent {copy.written}"
             )
 
-    # Network chunks are regrouped once, into the pieces both the hash and the store take.
-    pieces = copy.hashed(in_pieces(body(), PIECE_SIZE))
-    stored = await store.put_stream(task.storage_key, pieces)
+    # Network chunks are regrouped once, into the pieces the store writes and, in the same
+    # worker-thread call, adds to the hash (SHA-256 of exactly the bytes written).
+    pieces = in_pieces(body(), PIECE_SIZE)
+    stored = await store.put_stream(task.storage_key, pieces, each=copy.sha.update)
     if stored != copy.written:
         raise StorageError(
             f"{task.storage_key}: the store holds {stored} bytes after {copy.written} were "
             "written; not marked archived"
         )
-    return Transferred(copy.written, await copy.hasher.hexdigest(), copy.resumes)
+    return Transferred(copy.written, copy.sha.hexdigest(), copy.resumes)

@@ -18,11 +18,13 @@ AWS_SESSION_TOKEN, AWS_ENDPOINT_URL, AWS_REGION); they never appear in the URL.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import secrets
 import tempfile
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -46,6 +48,10 @@ __all__ = [
     "open_store",
 ]
 
+Sink = Callable[[bytes], object]
+# Local writes and the hashes beside them: one in flight per transfer, a few transfers at once.
+_LOCAL_IO = ThreadPoolExecutor(max_workers=8, thread_name_prefix="zoombridge-local-io")
+
 PART_SIZE = 8 * 1024 * 1024
 PARALLEL_PARTS = 4  # bounds memory: at most PART_SIZE * PARALLEL_PARTS buffered per upload
 PIECE_SIZE = 1024 * 1024  # what each hand-off to obstore carries (see in_pieces)
@@ -66,11 +72,17 @@ class Store:
         self.url = url
         self._local_root = local_root
 
-    async def put_stream(self, key: str, chunks: AsyncIterable[bytes]) -> int:
-        """Write the object from a stream; it exists only if the stream ends without raising."""
+    async def put_stream(
+        self, key: str, chunks: AsyncIterable[bytes], *, each: Sink | None = None
+    ) -> int:
+        """Write the object from a stream; it exists only if the stream ends without raising.
+        `each` sees every piece, in order, off the event loop (a hash, say): on a local
+        store in the same worker-thread call that writes the piece."""
         self._discard_staged(key)
         if self._local_root is not None:
-            return await _put_local(self._local_root / key, chunks, self.url)
+            return await _put_local(self._local_root / key, chunks, self.url, each)
+        if each is not None:
+            chunks = _seen(in_pieces(chunks, PIECE_SIZE), each)
         try:
             await obstore.put_async(
                 self._store,
@@ -265,21 +277,53 @@ async def file_pieces(path: Path) -> AsyncIterator[bytes]:
         raise StorageError(f"could not read {path}: {exc}") from exc
 
 
-async def _put_local(target: Path, chunks: AsyncIterable[bytes], url: str) -> int:
+async def _put_local(
+    target: Path, chunks: AsyncIterable[bytes], url: str, each: Sink | None = None
+) -> int:
     """A local object written the way obstore stages one (`<name>#<n>`, then renamed), but
-    without obstore's hand-off per piece: the pieces go straight to the file."""
+    without obstore's hand-off per piece. Each piece is written (and given to `each`) in a
+    worker thread while the event loop reads the next: file writes and hashing let go of the
+    GIL, and on the loop they took a quarter of a backfill's time from the sockets."""
     staged = target.with_name(f"{target.name}#{secrets.randbelow(10**9)}")
     written = 0
+    loop = asyncio.get_running_loop()
+    running: asyncio.Future[int] | None = None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         with staged.open("xb") as out:
+
+            def sink(piece: bytes) -> int:
+                if each is not None:
+                    each(piece)
+                return out.write(piece)
+
             async for piece in chunks:
-                written += out.write(piece)
+                if running is not None:
+                    written += await running
+                running = loop.run_in_executor(_LOCAL_IO, sink, piece)
+            if running is not None:
+                written += await running
         os.replace(staged, target)
     except OSError as exc:
         staged.unlink(missing_ok=True)
         raise StorageError(f"could not write {target} to {url}: {exc}") from exc
     except BaseException:
+        if running is not None:  # the thread may still hold the file: let it finish first
+            with contextlib.suppress(BaseException):
+                await asyncio.shield(running)
         staged.unlink(missing_ok=True)
         raise
     return written
+
+
+async def _seen(pieces: AsyncIterable[bytes], each: Sink) -> AsyncIterator[bytes]:
+    """The pieces, each given to `each` in a worker thread while the next is read."""
+    loop = asyncio.get_running_loop()
+    running: asyncio.Future[object] | None = None
+    async for piece in pieces:
+        if running is not None:
+            await running
+        running = loop.run_in_executor(_LOCAL_IO, each, piece)
+        yield piece
+    if running is not None:
+        await running
