@@ -358,6 +358,22 @@ class ZoomBridge:
             await self._start_durable(stack, configs)
             yield served
 
+    def serve_also(
+        self, stack: AsyncExitStack, catalog: Catalog, name: str
+    ) -> tuple[ConnectionConfig, ArchiveRuntime] | None:
+        """One more connection for a service already `serving` (added or switched on since
+        it started): its runtime, bound for the durable steps until `stack` closes; None
+        while it is switched off. ConfigurationError if it cannot be served (the reason)."""
+        config = self.connection(catalog, name)
+        if not config.enabled:
+            return None
+        (zoom,) = self._clients([config], catalog)
+        stack.push_async_callback(zoom.aclose)
+        rt = self._runtime(config, zoom, self.store(name), catalog, Progress())
+        bind(rt)
+        stack.callback(unbind, rt.connection_id)
+        return config, rt
+
     async def _start_durable(self, stack: AsyncExitStack, configs: list[ConnectionConfig]) -> None:
         await start_durable(
             self.settings.effective_database_url(),

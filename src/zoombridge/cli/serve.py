@@ -2,7 +2,8 @@
 receiver, durable workers, polling.
 
 Webhooks start archive work at once; a full sync every `ZOOMBRIDGE_ARCHIVE__POLL_SECONDS`
-(default 60) is the safety net for events Zoom never delivered.
+(default 60) is the safety net for events Zoom never delivered. A connection added or switched
+on while the service runs is served from then on, without a restart (`serving_set`).
 """
 
 from __future__ import annotations
@@ -13,27 +14,17 @@ import gc
 import logging
 import signal
 import threading
-from collections.abc import AsyncIterator, Callable
-from functools import partial
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 import typer
 import uvicorn
 
 from zoombridge.app import DEFAULT_CONNECTION, ZoomBridge
-from zoombridge.archive.connections import ConnectionConfig
-from zoombridge.archive.live import InboxApplier
-from zoombridge.archive.loop import Restarts, keep_syncing
-from zoombridge.archive.runtime import ArchiveRuntime
 from zoombridge.cli.common import configuration_errors_exit, err
-from zoombridge.db import Catalog
-from zoombridge.meetings.nightly import keep_reconciling
-from zoombridge.meetings.sync import apply_meeting_event
-from zoombridge.settings import ArchiveSettings
+from zoombridge.cli.serving_set import ServingSet
 from zoombridge.web.auth import PortalContext
-from zoombridge.web.metrics import ServiceMetrics
 from zoombridge.web.service import service_app
-from zoombridge.web.webhooks import WebhookTarget
 
 __all__ = ["run_service", "serve"]
 
@@ -62,24 +53,14 @@ async def run_service(
     stop: asyncio.Event,
     forwarded_allow_ips: str = "127.0.0.1",
 ) -> None:
-    """Serve every enabled connection until `stop` is set (or the server is told to exit)."""
+    """Serve every enabled connection until `stop` is set (or the server is told to exit),
+    and each one added or switched on meanwhile (see `ServingSet`)."""
     async with bridge.serving() as served, _portal(bridge) as portal:
-        runtimes = [rt for _, rt in served]
-        restarts = {
-            rt.name: Restarts(_reloader(bridge, portal.catalog, rt.name)) for rt in runtimes
-        }
-        portal.settings_saved = lambda name: restarts[name].wake.set() if name in restarts else None
-        syncs = [bridge.meetings_sync(rt.connection_id, rt.zoom, rt.catalog) for rt in runtimes]
-        appliers = [
-            InboxApplier(rt, others=partial(apply_meeting_event, sync))
-            for rt, sync in zip(runtimes, syncs, strict=True)
-        ]
-        targets = {
-            rt.name: _webhook_target(connection, rt, applier)
-            for (connection, rt), applier in zip(served, appliers, strict=True)
-        }
-        metrics = _metrics(portal, runtimes)
-        app = service_app(targets, DEFAULT_CONNECTION, portal=portal, metrics=metrics)
+        serving = ServingSet(bridge, portal, stop)
+        portal.settings_saved = serving.changed
+        app = service_app(
+            serving.targets, DEFAULT_CONNECTION, portal=portal, metrics=serving.metrics
+        )
         config = uvicorn.Config(
             app,
             host=host,
@@ -94,37 +75,16 @@ async def run_service(
         # Everything imported so far lives as long as the service: leaving it out of the
         # collector's full passes turns a ~100 ms pause into ~5 ms (webhook p99, see bench).
         gc.freeze()
-        background: list[asyncio.Task[object]] = [asyncio.create_task(_exit_when(stop, server))]
-        for rt, applier in zip(runtimes, appliers, strict=True):
-            background.append(asyncio.create_task(applier.run(stop)))
-            follow, counted = restarts[rt.name], metrics.round_counter(rt.name)
-            background.append(asyncio.create_task(keep_syncing(rt, stop, counted, follow)))
-        hour = bridge.settings.meetings.reconcile_hour_utc
-        background += [asyncio.create_task(keep_reconciling(s, stop, hour)) for s in syncs]
+        background = [asyncio.create_task(_exit_when(stop, server))]
+        for connection, rt in served:
+            serving.start(connection, rt)
+        background.append(asyncio.create_task(serving.watch()))
         try:
             await server.serve()
         finally:
             stop.set()
             await asyncio.gather(*background, return_exceptions=True)
-
-
-def _metrics(portal: PortalContext, runtimes: list[ArchiveRuntime]) -> ServiceMetrics:
-    """What /metrics shows, with the Zoom clients' counts of the connections served here."""
-    return ServiceMetrics(
-        portal.catalog, portal.clock, lambda: {rt.name: rt.zoom.stats for rt in runtimes}
-    )
-
-
-def _reloader(
-    bridge: ZoomBridge, catalog: Catalog, name: str
-) -> Callable[[], ArchiveSettings | None]:
-    """The connection's archive settings as saved now; None while it is switched off."""
-
-    def reload() -> ArchiveSettings | None:
-        config = bridge.connection(catalog, name)
-        return config.archive if config.enabled else None
-
-    return reload
+            await serving.close()
 
 
 @contextlib.asynccontextmanager
@@ -135,15 +95,6 @@ async def _portal(bridge: ZoomBridge) -> AsyncIterator[PortalContext]:
         yield PortalContext(catalog, bridge.clock, lambda: bridge.statuses(catalog), bridge)
     finally:
         catalog.dispose()
-
-
-def _webhook_target(
-    connection: ConnectionConfig, rt: ArchiveRuntime, applier: InboxApplier
-) -> WebhookTarget:
-    """Where one connection's events go; Zoom signs them with its webhook secret ("" refuses
-    them all)."""
-    secret = connection.zoom.webhook_secret.get_secret_value()
-    return WebhookTarget(rt.connection_id, secret, rt.catalog, rt.clock, applier.notify)
 
 
 def serve(

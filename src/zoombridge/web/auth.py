@@ -36,7 +36,8 @@ class PortalContext:
     clock: Clock
     statuses: Callable[[], Sequence[SyncStatus]]
     bridge: ZoomBridge
-    # Told the name of a connection whose settings were saved (serve restarts its sync).
+    # Told the name of a connection added, reconnected or whose settings were saved (serve
+    # starts serving it, or restarts its sync).
     settings_saved: Callable[[str], None] = lambda name: None
 
 

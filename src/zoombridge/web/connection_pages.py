@@ -122,6 +122,7 @@ async def connect_page(request: Request, principal: AdminPage) -> Response:
             message=str(exc),
             zoom_app=zoom_app,
         )
+    context(request).settings_saved(name)  # serve starts syncing it
     return RedirectResponse(f"/connections/{quote(name)}?added=1", status_code=303)
 
 
@@ -136,6 +137,7 @@ async def connect_api(
         added = await connect(context(request).bridge, context(request).catalog, body.name, fields)
     except InvalidInput as exc:
         raise HTTPException(422, str(exc)) from None
+    context(request).settings_saved(body.name)  # serve starts syncing it
     return added.as_dict()
 
 

@@ -4,7 +4,8 @@ round at once instead of waiting for its next time slot.
 The portal does not sync by itself: it wakes the loop that `zoombridge serve` runs for the
 connection (the same wake as saving its settings, PortalContext.settings_saved), so the
 sync is the durable one, with its status written as every round's is. A connection this
-process does not serve is answered 404 only when it does not exist at all.
+process does not serve yet is served from then on if it is switched on (see
+`cli.serving_set`); 404 only when it does not exist at all.
 """
 
 from __future__ import annotations

@@ -52,7 +52,8 @@ def webhook_routes(
     targets: Mapping[str, WebhookTarget], default: str, counter: WebhookCounter | None = None
 ) -> list[Route]:
     """Routes for every connection by name, and `/webhooks/zoom` for the default one; each
-    delivery's outcome is told to `counter` (the service's metrics)."""
+    delivery's outcome is told to `counter` (the service's metrics). `targets` is read on
+    every delivery: a connection the service starts serving later receives events at once."""
     count = counter or _uncounted
 
     async def endpoint(request: Request) -> Response:

@@ -149,6 +149,7 @@ async def zoom_callback(
     except InvalidInput as exc:
         response = _refused(request, 400, str(exc), principal, back)
     else:
+        portal.settings_saved(pending.name)  # serve starts syncing it, or syncs it again
         done = "added" if pending.mode == "connect" else "reconnected"
         response = RedirectResponse(f"/connections/{quote(pending.name)}?{done}=1", 303)
     response.delete_cookie(FLOW_COOKIE, path=CALLBACK_PATH, httponly=True, samesite="lax")
