@@ -1,21 +1,27 @@
 """Helpers for tests in more than one directory (tests/conftest.py puts tests/ on the path):
-zoombridge's settings on the emulator, the environment of a zoombridge child process, and
-the archived rows of a catalog."""
+zoombridge's settings on the emulator, the environment of a zoombridge child process, the
+archived rows of a catalog, and `zoombridge serve` run in a thread."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
+import threading
+import time
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from moto.server import ThreadedMotoServer
 from sqlalchemy import select
 
+from zoombridge.app import ZoomBridge
 from zoombridge.cli.emulator import emulator_settings, settings_for
+from zoombridge.cli.serve import run_service
 from zoombridge.db import Catalog, FileState, open_catalog
 from zoombridge.db.models import Meeting, RecordingFileRow
 from zoombridge.emulator import DEMO_EPOCH
@@ -153,3 +159,36 @@ def moto_s3() -> Iterator[str]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+@contextlib.contextmanager
+def serving(bridge: ZoomBridge) -> Iterator[str]:
+    """`zoombridge serve` (portal, workers, the sync loops) in a thread of its own; yields its
+    base URL once /health answers, and stops it (and checks it stopped) on the way out."""
+    port, started = free_port(), threading.Event()
+    handles: dict[str, Any] = {}
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        handles["loop"], handles["stop"] = asyncio.get_running_loop(), stop
+        started.set()
+        await run_service(bridge, "127.0.0.1", port, stop)
+
+    thread = threading.Thread(target=asyncio.run, args=(main(),), daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{port}"
+    try:
+        assert started.wait(30)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "the service did not start"
+                time.sleep(0.1)
+        yield base
+    finally:
+        handles["loop"].call_soon_threadsafe(handles["stop"].set)
+        thread.join(60)
+    assert not thread.is_alive(), "the service did not stop"

@@ -5,12 +5,8 @@ periodic look). Each syncs to Finished, receives its signed webhooks and shows i
 
 from __future__ import annotations
 
-import asyncio
 import json
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,53 +14,19 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from shared_helpers import archive_settings
+from shared_helpers import archive_settings, serving
 from zoombridge.accounts import Role
 from zoombridge.accounts.sessions import create_api_token
 from zoombridge.accounts.users import create_user
 from zoombridge.app import ZoomBridge
 from zoombridge.archive.connections import add_connection, validate_connection
 from zoombridge.cli import serving_set
-from zoombridge.cli.serve import run_service
 from zoombridge.clock import Clock, ShiftedClock
 from zoombridge.emulator import DEFAULT_CREDENTIALS, DEMO_EPOCH, build_world, create_app
-from zoombridge.emulator.served import free_port
 from zoombridge.emulator.transport import EmulatorTransport
 from zoombridge.zoom.webhooks import sign
 
 PASSWORD = "a long enough passphrase"
-
-
-@contextmanager
-def _serving(bridge: ZoomBridge) -> Iterator[str]:
-    """`zoombridge serve` (portal, workers, the sync loops) in a thread of its own."""
-    port, started = free_port(), threading.Event()
-    handles: dict[str, Any] = {}
-
-    async def main() -> None:
-        stop = asyncio.Event()
-        handles["loop"], handles["stop"] = asyncio.get_running_loop(), stop
-        started.set()
-        await run_service(bridge, "127.0.0.1", port, stop)
-
-    thread = threading.Thread(target=asyncio.run, args=(main(),), daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{port}"
-    try:
-        assert started.wait(30)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "the service did not start"
-                time.sleep(0.1)
-        yield base
-    finally:
-        handles["loop"].call_soon_threadsafe(handles["stop"].set)
-        thread.join(60)
-    assert not thread.is_alive(), "the service did not stop"
 
 
 def _credentials(bridge: ZoomBridge, webhook_secret: str) -> dict[str, str]:
@@ -121,7 +83,7 @@ def test_connections_added_while_serving_are_synced_and_receive_webhooks(
     _, token = create_api_token(catalog, admin.id, "test", clock.now())
     try:
         with (
-            _serving(bridge) as base,
+            serving(bridge) as base,
             httpx.Client(base_url=base, headers={"authorization": f"Bearer {token}"}) as client,
         ):
             _finished(client, "default", 60)  # the round serve runs when it starts

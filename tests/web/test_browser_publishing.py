@@ -7,30 +7,25 @@ Content-Security-Policy: any violation fails the test."""
 
 from __future__ import annotations
 
-import asyncio
 import re
-import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
 import pytest
 from library_helpers import archive_once, library_portal, with_joined_video
 from playwright.sync_api import Page, expect
 from portal_helpers import PASSWORD
 from publishing_helpers import small_world, synced_portal
 
-from shared_helpers import archive_settings
-from smtp_helpers import Inbox, free_port, smtp_server
+from shared_helpers import archive_settings, serving
+from smtp_helpers import Inbox, smtp_server
 from zoombridge.accounts import Role
 from zoombridge.accounts.users import create_user
 from zoombridge.app import ZoomBridge
 from zoombridge.archive.library import parse_ref
 from zoombridge.archive.moderation import set_moderation
 from zoombridge.archive.publishing import save_publishing
-from zoombridge.cli.serve import run_service
 from zoombridge.clock import ManualClock, ShiftedClock
 from zoombridge.db import Catalog
 from zoombridge.db.models import LibraryEntry
@@ -135,38 +130,6 @@ def test_a_manager_approves_a_recording_and_a_viewer_then_sees_it(
         portal.catalog.dispose()
 
 
-@contextmanager
-def _serving(bridge: ZoomBridge) -> Iterator[str]:
-    """`zoombridge serve` (portal, workers, the sync loop) in a thread of its own."""
-    port, started = free_port(), threading.Event()
-    handles: dict[str, object] = {}
-
-    async def main() -> None:
-        stop = asyncio.Event()
-        handles["loop"], handles["stop"] = asyncio.get_running_loop(), stop
-        started.set()
-        await run_service(bridge, "127.0.0.1", port, stop)
-
-    thread = threading.Thread(target=asyncio.run, args=(main(),), daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{port}"
-    try:
-        assert started.wait(30)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "the service did not start"
-                time.sleep(0.1)
-        yield base
-    finally:
-        loop, stop = handles["loop"], handles["stop"]
-        loop.call_soon_threadsafe(stop.set)  # type: ignore[attr-defined]
-        thread.join(60)
-
-
 def _process(page: Page) -> str:
     return page.locator("section#default dd.process").inner_text()
 
@@ -195,7 +158,7 @@ def test_an_admin_starts_a_sync_from_the_status_panel_and_it_finishes(
     catalog = bridge.catalog()
     create_user(catalog, "it@example.edu", Role.ADMIN, clock.now(), password=PASSWORD)
     catalog.dispose()
-    with _serving(bridge) as base:
+    with serving(bridge) as base:
         _sign_in(page, base, "it@example.edu", PASSWORD, "/status")
         _reload_until_finished(page, "", 60)  # the round serve runs when it starts
         archived = page.locator("section#default dt:text-is('Archived') + dd")
