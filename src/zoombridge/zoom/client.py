@@ -40,7 +40,7 @@ from zoombridge.zoom.download import Download, open_download
 from zoombridge.zoom.endpoints import Endpoint
 from zoombridge.zoom.errormap import error_from_response
 from zoombridge.zoom.pagination import month_windows, paginate
-from zoombridge.zoom.ratelimit import Category, Family, Plan, RateBudget, parse_retry_after
+from zoombridge.zoom.ratelimit import Category, Family, Plan, RateBudget
 
 __all__ = ["DEFAULT_API_URL", "DEFAULT_OAUTH_URL", "CallStats", "ZoomClient"]
 
@@ -298,7 +298,7 @@ class ZoomClient:
         finally:
             self.budget.done(slot)
         try:
-            self._learn(response, category, family)
+            await self._learn(response, target, category, family)
             yield response
         finally:
             await response.aclose()
@@ -316,19 +316,39 @@ class ZoomClient:
         self.stats.api_calls += 1
         return response
 
-    def _learn(self, response: httpx.Response, category: Category, family: Family) -> None:
-        """What a passed-through answer tells the budget: its headers, and a 429's hold."""
+    async def _learn(
+        self, response: httpx.Response, target: str, category: Category, family: Family
+    ) -> None:
+        """What a passed-through answer tells the budget: its headers, and a 429 read as
+        every call's 429 is (the body is small and stays readable for the caller)."""
         self.budget.observe(category, response.headers, family)
         if response.status_code != 429:
             return
         self.stats.rate_limited += 1
-        if response.headers.get("x-ratelimit-type", "").lower() == "daily-limit":
-            until = parse_retry_after(response.headers.get("retry-after"), self.clock.now())
-            self.budget.pause_daily(category, until, "Zoom answered 429", family)
-            return
-        now = self.clock.now()
-        until = parse_retry_after(response.headers.get("retry-after"), now)
-        self.budget.hold(category, (until - now).total_seconds() if until else 1.0, family)
+        await response.aread()
+        path = target.partition("?")[0]
+        refusal = error_from_response(response, response.request.method, path, self.clock.now())
+        if isinstance(refusal, DailyLimitReached | RateLimited):
+            self._heed(refusal, category, family, attempt=1)
+
+    def _heed(
+        self,
+        refusal: DailyLimitReached | RateLimited,
+        category: Category,
+        family: Family,
+        attempt: int,
+    ) -> float:
+        """Tell the budget about a 429: a spent daily quota (one host's, or a category's)
+        pauses until it resets; a per-second refusal holds the category. Returns the hold."""
+        if isinstance(refusal, HostDailyLimitReached):
+            self.budget.pause_host(refusal.host, refusal.resume_at)
+            return 0.0
+        if isinstance(refusal, DailyLimitReached):
+            self.budget.pause_daily(category, refusal.resume_at, "Zoom answered 429", family)
+            return 0.0
+        wait = refusal.retry_after if refusal.retry_after is not None else self._backoff(attempt)
+        self.budget.hold(category, wait, family)
+        return wait
 
     async def _send_with_retry(self, call: _Call) -> httpx.Response:
         attempt = 0
@@ -336,17 +356,11 @@ class ZoomClient:
             attempt += 1
             try:
                 return await self._send_paced(call)
-            except HostDailyLimitReached as exc:
-                self.budget.pause_host(exc.host, exc.resume_at)
-                raise
             except DailyLimitReached as exc:
-                self.budget.pause_daily(
-                    call.category, exc.resume_at, "Zoom answered 429", call.family
-                )
+                self._heed(exc, call.category, call.family, attempt)
                 raise
             except RateLimited as exc:
-                wait = exc.retry_after if exc.retry_after is not None else self._backoff(attempt)
-                self.budget.hold(call.category, wait, call.family)
+                wait = self._heed(exc, call.category, call.family, attempt)
                 if attempt >= self.max_attempts:
                     raise
                 log.info("429 from Zoom on %s; holding %s for %.1fs", call, call.category, wait)
