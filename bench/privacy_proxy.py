@@ -31,10 +31,11 @@ from zoombridge.cli.emulator import emulator_settings
 from zoombridge.clock import ManualClock
 from zoombridge.emulator import DEFAULT_CREDENTIALS, DEMO_EPOCH, World, build_world, create_app
 from zoombridge.emulator.transport import EmulatorTransport
+from zoombridge.privacy.plan import Plan
 from zoombridge.privacy.proxy import PrivacyProxy
 from zoombridge.privacy.proxy_keys import create_key
 from zoombridge.privacy.rules_yaml import default_rules
-from zoombridge.privacy.stream import JsonStream, Plan
+from zoombridge.privacy.stream import JsonStream
 from zoombridge.settings import PrivacySettings
 
 __all__ = ["run"]

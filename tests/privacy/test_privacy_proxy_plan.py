@@ -16,9 +16,10 @@ from privacy_helpers import KEY, SALT
 
 from zoombridge.privacy import PrivacyKeys, make_pseudonymizer
 from zoombridge.privacy.endpoints import Endpoint
+from zoombridge.privacy.plan import Plan, Values
 from zoombridge.privacy.rules_yaml import default_rules, parse_rules
 from zoombridge.privacy.schema import ArrayNode, LeafNode, Node, ObjectNode
-from zoombridge.privacy.stream import JsonStream, Plan, Values
+from zoombridge.privacy.stream import JsonStream
 from zoombridge.privacy.transform import Sanitizer
 
 INDEXED = b"""

@@ -16,10 +16,11 @@ from zoombridge.emulator import World, build_world, create_app
 from zoombridge.emulator.transport import EmulatorTransport
 from zoombridge.privacy import Pseudonymizer
 from zoombridge.privacy.endpoints import Endpoint
+from zoombridge.privacy.plan import Plan, Values
 from zoombridge.privacy.proxy import HOLD_BYTES
 from zoombridge.privacy.proxy_keys import create_key
 from zoombridge.privacy.rules_yaml import parse_rules
-from zoombridge.privacy.stream import JsonStream, Plan, UpstreamJsonError, Values
+from zoombridge.privacy.stream import JsonStream, UpstreamJsonError
 from zoombridge.privacy.transform import Sanitizer
 
 RULES = b"""

@@ -44,9 +44,10 @@ from zoombridge.errors import (
 )
 from zoombridge.privacy.endpoints import CompiledRules, Endpoint
 from zoombridge.privacy.formats import Pseudonymizer
+from zoombridge.privacy.plan import Plan, Values
 from zoombridge.privacy.proxy_errors import sanitized_error
 from zoombridge.privacy.proxy_keys import KeyChecker, KeyRefused
-from zoombridge.privacy.stream import JsonStream, Plan, UpstreamJsonError, Values
+from zoombridge.privacy.stream import JsonStream, UpstreamJsonError
 from zoombridge.privacy.transform import Sanitizer
 from zoombridge.zoom import ENDPOINTS, ZoomClient
 from zoombridge.zoom.ratelimit import Category, Family

@@ -31,7 +31,7 @@ from typing import Any
 from zoombridge.privacy.plan import ARRAY, OBJECT, Handler, Plan, Values, removed
 from zoombridge.privacy.transform import REMOVED
 
-__all__ = ["MAX_VALUE_CHARS", "STREAM_DEPTH", "JsonStream", "Plan", "UpstreamJsonError", "Values"]
+__all__ = ["MAX_VALUE_CHARS", "STREAM_DEPTH", "JsonStream", "UpstreamJsonError"]
 
 STREAM_DEPTH = 2  # levels tokenized here; deeper values are decoded whole
 MAX_VALUE_CHARS = 16 * 1024 * 1024  # one item (a user, a meeting) larger than this is refused
