@@ -4,7 +4,8 @@ CLI-free pages and browser tests: one clock for the portal and Zoom, hosts host0
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,13 +20,23 @@ from zoombridge.archive.catalog import ensure_connection
 from zoombridge.clock import ManualClock
 from zoombridge.db import open_catalog
 from zoombridge.emulator import DEFAULT_CREDENTIALS, build_world, create_app
+from zoombridge.emulator.served import serve_asgi
 from zoombridge.emulator.transport import EmulatorTransport
 from zoombridge.emulator.world import EmuUser, World
 from zoombridge.settings import Settings
 from zoombridge.web.auth import PortalContext
 from zoombridge.web.service import service_app
 
-__all__ = ["MONDAY_10", "NOW", "host", "meetings_portal", "pooled", "token_client", "zoom_settings"]
+__all__ = [
+    "MONDAY_10",
+    "NOW",
+    "host",
+    "meetings_portal",
+    "pooled",
+    "served_with_hosts",
+    "token_client",
+    "zoom_settings",
+]
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
 MONDAY_10 = datetime(2026, 3, 9, 10, 0, tzinfo=UTC)  # a week later, when the tests book
@@ -64,6 +75,26 @@ def open_meetings_portal(tmp_path: Path, world: World) -> Portal:
     bridge = ZoomBridge(settings, clock=clock, transport=EmulatorTransport(create_app(world)))
     context = PortalContext(catalog=catalog, clock=clock, statuses=list, bridge=bridge)
     return Portal(service_app({}, "default", portal=context), catalog, clock, bridge)
+
+
+@contextmanager
+def served_with_hosts(
+    tmp_path: Path, hosts: int
+) -> Iterator[tuple[Portal, World, str, httpx.Client]]:
+    """For browser tests: a portal on a real socket with Manager ops@example.edu, and an API
+    client on a Manager's token that has synced the `hosts` licensed hosts."""
+    world = pool_account(hosts)
+    portal = open_meetings_portal(tmp_path, world)
+    portal.add_user(Role.MANAGER, "ops@example.edu")
+    _, token = create_api_token(portal.catalog, 1, "setup", portal.clock.now())
+    try:
+        with serve_asgi(portal.app) as base:  # type: ignore[arg-type]
+            auth = {"authorization": f"Bearer {token}"}
+            with httpx.Client(base_url=base, headers=auth, timeout=30) as api:
+                assert api.post("/api/meetings/hosts/sync").status_code == 200
+                yield portal, world, base, api
+    finally:
+        portal.catalog.dispose()
 
 
 async def meetings_portal(

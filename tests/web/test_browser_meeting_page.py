@@ -9,36 +9,22 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
-from meetings_portal_helpers import MONDAY_10, host, open_meetings_portal, pool_account
+from meetings_portal_helpers import MONDAY_10, host, served_with_hosts
 from playwright.sync_api import Page, expect
 from portal_helpers import PASSWORD, Portal
 
-from zoombridge.accounts import Role
-from zoombridge.accounts.sessions import create_api_token
-from zoombridge.emulator.served import serve_asgi
 from zoombridge.emulator.world import World
 
 
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[tuple[Portal, World, str, int]]:
     """Two licensed hosts synced; meeting "Thermodynamics" made for host0 through the API."""
-    world = pool_account(2)
-    portal = open_meetings_portal(tmp_path, world)
-    portal.add_user(Role.MANAGER, "ops@example.edu")
-    _, token = create_api_token(portal.catalog, 1, "setup", portal.clock.now())
-    try:
-        with serve_asgi(portal.app) as base:  # type: ignore[arg-type]
-            auth = {"authorization": f"Bearer {token}"}
-            with httpx.Client(base_url=base, headers=auth, timeout=30) as api:
-                assert api.post("/api/meetings/hosts/sync").status_code == 200
-                draft = {"topic": "Thermodynamics", "host": host(0), "duration": 60}
-                made = api.post("/api/meetings", json=draft | {"start_time": MONDAY_10.isoformat()})
-                assert made.status_code == 201, made.text
-            yield portal, world, base, made.json()["zoom_id"]
-    finally:
-        portal.catalog.dispose()
+    with served_with_hosts(tmp_path, 2) as (portal, world, base, api):
+        draft = {"topic": "Thermodynamics", "host": host(0), "duration": 60}
+        made = api.post("/api/meetings", json=draft | {"start_time": MONDAY_10.isoformat()})
+        assert made.status_code == 201, made.text
+        yield portal, world, base, made.json()["zoom_id"]
 
 
 def test_a_manager_checks_a_move_sees_what_is_missing_and_recreates_with_a_new_link(

@@ -8,35 +8,21 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
-from meetings_portal_helpers import host, open_meetings_portal, pool_account
+from meetings_portal_helpers import host, served_with_hosts
 from playwright.sync_api import Page, expect
 from portal_helpers import PASSWORD, Portal
 
-from zoombridge.accounts import Role
-from zoombridge.accounts.sessions import create_api_token
-from zoombridge.emulator.served import serve_asgi
 from zoombridge.emulator.world import World
 
 
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[tuple[Portal, World, str]]:
     """Hosts synced and pool P saved through the API by a Manager's token."""
-    world = pool_account(2)
-    portal = open_meetings_portal(tmp_path, world)
-    portal.add_user(Role.MANAGER, "ops@example.edu")
-    _, token = create_api_token(portal.catalog, 1, "setup", portal.clock.now())
-    try:
-        with serve_asgi(portal.app) as base:  # type: ignore[arg-type]
-            auth = {"authorization": f"Bearer {token}"}
-            with httpx.Client(base_url=base, headers=auth, timeout=30) as api:
-                assert api.post("/api/meetings/hosts/sync").status_code == 200
-                members = {"hosts": [host(0), host(1)]}
-                assert api.put("/api/meetings/pools/P", json=members).status_code == 200
-            yield portal, world, base
-    finally:
-        portal.catalog.dispose()
+    with served_with_hosts(tmp_path, 2) as (portal, world, base, api):
+        members = {"hosts": [host(0), host(1)]}
+        assert api.put("/api/meetings/pools/P", json=members).status_code == 200
+        yield portal, world, base
 
 
 def _schedule(page: Page, base: str, topic: str) -> None:
