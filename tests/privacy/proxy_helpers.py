@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 from privacy_helpers import KEY, SALT
@@ -50,6 +51,27 @@ def caller(proxy: PrivacyProxy, key: str | None, ip: str = "127.0.0.1") -> httpx
     transport = httpx.ASGITransport(app=proxy, client=(ip, 40000))
     headers = {"X-Api-Key": key} if key else {}
     return httpx.AsyncClient(transport=transport, base_url="http://proxy", headers=headers)
+
+
+def zoom_targets(world: World) -> list[str]:
+    """GET targets the default rules allow, one per kind of answer; [5] lists participants."""
+    instance = next(i for i in world.instances.values() if i.files and len(i.participants) > 1)
+    day, host = instance.start_time.date().isoformat(), instance.host_id
+    twice = quote(quote(instance.uuid, safe=""), safe="")
+    call = world.calls[0]
+    call_day = call.start_time.date().isoformat()
+    return [
+        "/v2/users?page_size=300",
+        f"/v2/users/{host}/meetings",
+        f"/v2/meetings/{instance.meeting_id}",
+        f"/v2/past_meetings/{twice}",
+        f"/v2/past_meetings/{instance.meeting_id}/instances",
+        f"/v2/past_meetings/{twice}/participants",
+        f"/v2/report/users/{host}/meetings?from={day}&to={day}",
+        f"/v2/users/{host}/recordings?from={day}&to={day}",
+        f"/v2/phone/call_history?from={call_day}&to={call_day}",
+        f"/v2/phone/users/{call.user_id}/call_history?from={call_day}&to={call_day}",
+    ]
 
 
 def secrets_of(world: World) -> list[str]:

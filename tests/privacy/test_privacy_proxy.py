@@ -11,7 +11,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 from privacy_helpers import KEY, SALT
-from proxy_helpers import caller, leaked, running_proxy, secrets_of
+from proxy_helpers import caller, leaked, running_proxy, secrets_of, zoom_targets
 
 from zoombridge.clock import ManualClock
 from zoombridge.emulator import World, build_world
@@ -54,30 +54,11 @@ async def _direct(proxy: PrivacyProxy, target: str) -> tuple[int, bytes]:
         return got.status_code, await got.aread()
 
 
-def _targets(world: World) -> list[str]:
-    instance = next(i for i in world.instances.values() if i.files and len(i.participants) > 1)
-    day, host = instance.start_time.date().isoformat(), instance.host_id
-    twice = quote(quote(instance.uuid, safe=""), safe="")
-    call = world.calls[0]
-    call_day = call.start_time.date().isoformat()
-    return [
-        "/v2/users?page_size=300",
-        f"/v2/users/{host}/meetings",
-        f"/v2/meetings/{instance.meeting_id}",
-        f"/v2/past_meetings/{twice}",
-        f"/v2/past_meetings/{instance.meeting_id}/instances",
-        f"/v2/past_meetings/{twice}/participants",
-        f"/v2/report/users/{host}/meetings?from={day}&to={day}",
-        f"/v2/users/{host}/recordings?from={day}&to={day}",
-        f"/v2/phone/call_history?from={call_day}&to={call_day}",
-    ]
-
-
 async def test_allowed_endpoints_answer_sanitized(
     api: httpx.AsyncClient, proxy: PrivacyProxy, world: World
 ) -> None:
     secrets = secrets_of(world)
-    for target in _targets(world):
+    for target in zoom_targets(world):
         answer = await api.get(target)
         assert answer.status_code == 200, (target, answer.text)
         assert answer.json(), target
@@ -86,7 +67,7 @@ async def test_allowed_endpoints_answer_sanitized(
         assert answer.headers["X-Zoombridge-Salt-Fingerprint"] == proxy.pseudonymizer.fingerprint()
         assert answer.headers["X-Zoombridge-Pseudonyms"] == "zoombridge"
         assert answer.headers["Cache-Control"] == "no-store"
-    people = (await api.get(_targets(world)[5])).json()["participants"]
+    people = (await api.get(zoom_targets(world)[5])).json()["participants"]
     assert len(people) > 1
     assert all(p["user_email"].startswith("zt~") for p in people)
 

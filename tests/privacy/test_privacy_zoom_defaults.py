@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from urllib.parse import quote
 
 import httpx
 import pytest
+from proxy_helpers import leaked, secrets_of, zoom_targets
 
 from zoombridge.clock import ManualClock
 from zoombridge.emulator import DEFAULT_CREDENTIALS, EmulatorTransport, build_world, create_app
@@ -46,19 +46,6 @@ async def zoom(world: World) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-def _secrets(world: World) -> list[str]:
-    """Strings that must never leave: e-mails, names, topics, passcodes, secret URLs."""
-    found = set()
-    for user in world.users.values():
-        found |= {user.email, user.first_name, user.last_name, user.display_name}
-    for instance in world.instances.values():
-        found |= {instance.topic, instance.play_passcode or "", instance.recording_passcode or ""}
-    for call in world.calls:
-        found |= {call.caller_name, call.callee_name}
-    found |= {"pwd=", "zak=", "/rec/play/", "/rec/download/"}
-    return sorted(s for s in found if s and len(s) > 2)
-
-
 async def _sanitized(
     zoom: httpx.AsyncClient, rules: CompiledRules, fmt: Pseudonymizer, target: str
 ) -> object:
@@ -71,32 +58,15 @@ async def _sanitized(
 
 def _assert_clean(output: object, secrets: list[str], target: str) -> None:
     text = json.dumps(output)
-    leaked = [s for s in secrets if s in text]
-    assert not leaked, (target, leaked)
+    assert not leaked(text, secrets), (target, leaked(text, secrets))
 
 
 async def test_default_rules_leave_no_pii(
     zoom: httpx.AsyncClient, world: World, any_format: Pseudonymizer
 ) -> None:
     rules = default_rules()
-    secrets = _secrets(world)
-    instance = next(i for i in world.instances.values() if i.files and len(i.participants) > 1)
-    uuid, day, host = instance.uuid, instance.start_time.date().isoformat(), instance.host_id
-    twice = quote(quote(uuid, safe=""), safe="")
-    call = world.calls[0]
-    call_day = call.start_time.date().isoformat()
-    targets = [
-        "/v2/users?page_size=300",
-        f"/v2/users/{host}/meetings",
-        f"/v2/meetings/{instance.meeting_id}",
-        f"/v2/past_meetings/{twice}",
-        f"/v2/past_meetings/{instance.meeting_id}/instances",
-        f"/v2/past_meetings/{twice}/participants",
-        f"/v2/report/users/{host}/meetings?from={day}&to={day}",
-        f"/v2/users/{host}/recordings?from={day}&to={day}",
-        f"/v2/phone/call_history?from={call_day}&to={call_day}",
-        f"/v2/phone/users/{call.user_id}/call_history?from={call_day}&to={call_day}",
-    ]
+    secrets = secrets_of(world)
+    targets = zoom_targets(world)
     for target in targets:
         output, original = await _sanitized(zoom, rules, any_format, target)
         _assert_clean(output, secrets, target)
