@@ -19,6 +19,7 @@ from rich.progress import Progress
 from sqlalchemy import insert, text
 
 from bench.archive_common import scratch
+from bench.stats import p95
 from zoombridge.archive.catalog import ensure_connection
 from zoombridge.db import Catalog, open_catalog
 from zoombridge.db.meeting_models import HostBooking, HostPool, HostPoolMember, PoolHost
@@ -61,14 +62,14 @@ def _measure(engine: str, url: str) -> list[dict[str, Any]]:
     return [
         {
             "name": f"host choice, {HOSTS} hosts, {BOOKINGS:,} bookings ({engine})",
-            "value": _p95(choose),
+            "value": p95(choose),
             "unit": "ms p95",
             "target": TARGET_MS,
             "lower_is_better": True,
-            "baseline": _p95(floor),
+            "baseline": p95(floor),
             "baseline_kind": "the scheduling lock alone (take, one query, commit)",
             "extra": f"median {statistics.median(choose):.1f} ms, {len(choose)} choices, "
-            f"lock alone p95 {_p95(floor):.2f} ms",
+            f"lock alone p95 {p95(floor):.2f} ms",
         }
     ]
 
@@ -169,7 +170,3 @@ def _timed(action: Callable[[], None]) -> list[float]:
         action()
         samples.append((time.perf_counter() - started) * 1000)
     return samples
-
-
-def _p95(samples: list[float]) -> float:
-    return statistics.quantiles(samples, n=20)[-1]

@@ -24,6 +24,7 @@ from sqlalchemy import insert
 
 from bench.archive_common import scratch
 from bench.search_corpus import Corpus, Generator
+from bench.stats import p95
 from zoombridge.accounts import Role
 from zoombridge.accounts.sessions import start_session
 from zoombridge.accounts.users import create_user
@@ -56,11 +57,11 @@ def run(corpus: Corpus | None = None) -> list[dict[str, Any]]:
             timings = asyncio.run(_measure(catalog, folder, manager, viewer, generator))
         finally:
             catalog.dispose()
-    floor = _p95(timings.pop("/health"))
+    floor = p95(timings.pop("/health"))
     return [
         {
             "name": f"portal {page}, {corpus.meetings:,} recordings",
-            "value": _p95(samples),
+            "value": p95(samples),
             "unit": "ms p95",
             "target": TARGET_MS,
             "lower_is_better": True,
@@ -184,7 +185,3 @@ async def _timed(
         if attempt >= WARMUP:
             samples.append(spent)
     return samples
-
-
-def _p95(samples: list[float]) -> float:
-    return statistics.quantiles(samples, n=20)[-1]
