@@ -1,8 +1,8 @@
 """`zoombridge meetings reconcile`: check the meetings zoombridge keeps against Zoom now, as
 the nightly reconcile does (a deletion whose webhook was lost, an edit, an expired ID).
 
-`reconcile_command` is a plain Typer command so the `meetings` command group can mount it
-beside its other subcommands; `meetings_app` holds it until that group exists.
+`reconcile_command` is a plain function; the `meetings` command group (cli/meetings.py)
+mounts it beside its other subcommands.
 """
 
 from __future__ import annotations
@@ -21,9 +21,8 @@ from zoombridge.cli.common import ConnectionOption, JsonOption, configuration_er
 from zoombridge.meetings.notifications import MailNotifier
 from zoombridge.meetings.reconcile import ReconcileReport, reconcile
 
-__all__ = ["meetings_app", "reconcile_command", "reconcile_connections"]
+__all__ = ["reconcile_command", "reconcile_connections"]
 
-meetings_app = typer.Typer(help="Meetings scheduled for other applications.", no_args_is_help=True)
 out = Console()
 
 
@@ -48,7 +47,6 @@ async def reconcile_connections(
         catalog.dispose()
 
 
-@meetings_app.command("reconcile")
 def reconcile_command(connection: ConnectionOption = None, json_out: JsonOption = False) -> None:
     """Check every active meeting against Zoom now: changed ones are copied, deleted ones
     marked missing (recreate them), expired IDs recorded; people are told as by the nightly
