@@ -185,3 +185,32 @@ async def test_the_window_counts_from_when_the_answer_came() -> None:
     before = clock.monotonic()
     await budget.acquire(Category.MEDIUM)
     assert clock.monotonic() - before == pytest.approx(1.0 / 0.95)
+
+
+class SlowSharedPacer:
+    """A shared slot clock whose first answer arrives late (a loaded machine, a slow
+    database): the slot it hands out has passed by the time the caller could use it."""
+
+    def __init__(self, clock: ManualClock, late_s: float) -> None:
+        self.clock, self.late_s, self.reserved = clock, late_s, 0
+
+    async def reserve(self, key: str, interval_s: float) -> float:
+        self.reserved += 1
+        if self.reserved == 1:
+            self.clock.advance(self.late_s)
+        return 0.0
+
+    async def hold(self, key: str, seconds: float) -> None:
+        return None
+
+
+@pytest.mark.parametrize(("late_s", "reservations"), [(0.005, 1), (1.0, 2)])
+async def test_a_shared_slot_answered_too_late_is_given_up_for_a_new_one(
+    late_s: float, reservations: int
+) -> None:
+    clock = ManualClock(NOW)
+    shared = SlowSharedPacer(clock, late_s)
+    budget = RateBudget("pro", clock=clock, shared=shared, account="acct")
+    await budget.acquire(Category.MEDIUM)
+    # Medium on Pro is ~20/s: 1 s late would crowd the next process's slot; 5 ms would not.
+    assert shared.reserved == reservations
