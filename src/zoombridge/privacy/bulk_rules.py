@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from zoombridge.errors import InvalidInput, RulesInvalid
 from zoombridge.privacy.formats import DomainHandling, Encoding, PseudonymOptions
 from zoombridge.privacy.rules import Transform, shorthand_transform
-from zoombridge.privacy.rules_yaml import MAX_RULES_BYTES, read_yaml
+from zoombridge.privacy.rules_yaml import read_rules_file, read_yaml
 
 __all__ = ["BulkRules", "ColumnPlan", "MissingColumns", "load_bulk_rules"]
 
@@ -130,11 +130,7 @@ def rules_rename(rules: BulkRules) -> dict[str, str]:
 
 def load_bulk_rules(path: Path) -> BulkRules:
     """Bulk rules from a YAML (or JSON) file, with the same hostile-input checks as API rules."""
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_RULES_BYTES + 1)
-    except OSError as exc:
-        raise RulesInvalid(str(path), f"cannot read: {exc.strerror}") from None
+    data = read_rules_file(path)
     document = read_yaml(data, str(path))
     if not isinstance(document, dict):
         raise RulesInvalid(str(path), "bulk rules are a mapping (columnsToPseudonymize: [...])")

@@ -47,7 +47,7 @@ from zoombridge.privacy.export_rows import (
     participants,
 )
 from zoombridge.privacy.formats import Pseudonymizer
-from zoombridge.privacy.rules_yaml import MAX_RULES_BYTES, read_yaml
+from zoombridge.privacy.rules_yaml import read_rules_file, read_yaml
 
 __all__ = ["ExportResult", "ExportRules", "default_export_rules", "export", "load_export_rules"]
 
@@ -81,11 +81,7 @@ def load_export_rules(path: Path | None) -> ExportRules:
     """The rules of a file (YAML, hostile-input checked), or the defaults when None."""
     if path is None:
         return default_export_rules()
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_RULES_BYTES + 1)
-    except OSError as exc:
-        raise RulesInvalid(str(path), f"cannot read: {exc.strerror}") from None
+    data = read_rules_file(path)
     return _parse(data, str(path))
 
 

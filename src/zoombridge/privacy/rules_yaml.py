@@ -21,7 +21,14 @@ from zoombridge.errors import RulesInvalid
 from zoombridge.privacy.endpoints import CompiledRules, compile_rules
 from zoombridge.privacy.rules import ACTIONS, RulesFile
 
-__all__ = ["MAX_RULES_BYTES", "default_rules", "load_rules", "parse_rules", "read_yaml"]
+__all__ = [
+    "MAX_RULES_BYTES",
+    "default_rules",
+    "load_rules",
+    "parse_rules",
+    "read_rules_file",
+    "read_yaml",
+]
 
 MAX_RULES_BYTES = 1024 * 1024
 MAX_EVENTS = 200_000
@@ -97,12 +104,17 @@ def parse_rules(data: bytes | str, source: str = "<rules>") -> CompiledRules:
     return compile_rules(source, model)
 
 
-def load_rules(path: Path) -> CompiledRules:
+def read_rules_file(path: Path) -> bytes:
+    """A rules file's bytes, at most one past `MAX_RULES_BYTES` (`read_yaml` refuses more)."""
     try:
         with path.open("rb") as handle:
-            data = handle.read(MAX_RULES_BYTES + 1)
+            return handle.read(MAX_RULES_BYTES + 1)
     except OSError as exc:
         raise RulesInvalid(str(path), f"cannot read: {exc.strerror}") from None
+
+
+def load_rules(path: Path) -> CompiledRules:
+    data = read_rules_file(path)
     return parse_rules(data, str(path))
 
 
