@@ -30,6 +30,7 @@ from zoombridge.web.service import service_app
 __all__ = [
     "MONDAY_10",
     "NOW",
+    "files_holding",
     "host",
     "meetings_portal",
     "pooled",
@@ -75,6 +76,11 @@ def open_meetings_portal(tmp_path: Path, world: World) -> Portal:
     bridge = ZoomBridge(settings, clock=clock, transport=EmulatorTransport(create_app(world)))
     context = PortalContext(catalog=catalog, clock=clock, statuses=list, bridge=bridge)
     return Portal(service_app({}, "default", portal=context), catalog, clock, bridge)
+
+
+def files_holding(folder: Path, secret: bytes) -> list[Path]:
+    """Every file under `folder` (the catalog, its WAL, the keys) that contains `secret`."""
+    return [f for f in folder.rglob("*") if f.is_file() and secret in f.read_bytes()]
 
 
 @contextmanager

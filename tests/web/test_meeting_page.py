@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
-from meetings_portal_helpers import MONDAY_10, NOW, host, meetings_portal, pooled
+from meetings_portal_helpers import MONDAY_10, NOW, files_holding, host, meetings_portal, pooled
 from portal_helpers import Portal, csrf_of
 
 from zoombridge.accounts import Role
@@ -233,7 +233,7 @@ async def test_a_missing_meeting_says_why_and_is_recreated_from_its_page(
 
 
 async def test_start_redirects_to_a_fresh_link_that_no_page_holds(
-    site: tuple[Portal, World, httpx.AsyncClient],
+    site: tuple[Portal, World, httpx.AsyncClient], tmp_path: Path
 ) -> None:
     _, _, manager = site
     meeting = await made(manager)
@@ -247,6 +247,8 @@ async def test_start_redirects_to_a_fresh_link_that_no_page_holds(
     assert first.headers["location"] != second.headers["location"]
     assert first.headers["cache-control"] == "no-store"
     assert "zak=" not in (await manager.get(page)).text
+    for answer in (first, second):  # nor any file holds it
+        assert files_holding(tmp_path, answer.headers["location"].split("zak=")[1].encode()) == []
 
 
 async def test_cancel_and_the_last_unlink_from_the_page(

@@ -9,7 +9,15 @@ from pathlib import Path
 
 import httpx
 import pytest
-from meetings_portal_helpers import MONDAY_10, NOW, host, meetings_portal, pooled, token_client
+from meetings_portal_helpers import (
+    MONDAY_10,
+    NOW,
+    files_holding,
+    host,
+    meetings_portal,
+    pooled,
+    token_client,
+)
 from portal_helpers import Portal
 
 from zoombridge.accounts import Role
@@ -221,12 +229,7 @@ async def test_the_start_link_is_fetched_fresh_each_time_and_never_stored(
     redirect = await lms.get(f"/api/meetings/{made['id']}/start", params={"redirect": "true"})
     assert redirect.status_code == 303
     assert "/s/" in redirect.headers["location"]
-    assert _files_holding(tmp_path, url.split("zak=")[1].encode()) == []
-
-
-def _files_holding(folder: Path, secret: bytes) -> list[Path]:
-    """Every file under `folder` (the catalog, its WAL, the keys) that contains `secret`."""
-    return [f for f in folder.rglob("*") if f.is_file() and secret in f.read_bytes()]
+    assert files_holding(tmp_path, url.split("zak=")[1].encode()) == []
 
 
 async def test_a_contributor_sees_only_their_own_meetings_and_a_manager_all(
