@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from datetime import date, datetime
@@ -218,15 +219,39 @@ async def transfer_step(connection_id: int, task_data: dict[str, Any]) -> dict[s
     return {"state": state, "error": error, "size": size, "instance_ready": _ready(rt, task)}
 
 
+# Instances this process has put in the library, per live runtime (dropped with it). A
+# library entry is never deleted, so the instance's later files skip the two DB operations
+# in a thread; another process, or this one after a restart, checks once and finds it.
+_IN_LIBRARY: dict[int, set[str]] = {}
+_IN_LIBRARY_MAX = 10_000
+
+
+def _in_library(rt: ArchiveRuntime) -> set[str]:
+    key = id(rt)
+    known = _IN_LIBRARY.get(key)
+    if known is None:
+        known = _IN_LIBRARY[key] = set()
+        weakref.finalize(rt, _IN_LIBRARY.pop, key, None)  # before the id can be reused
+    return known
+
+
 async def _enter_library(rt: ArchiveRuntime, task: cat.FileTask) -> None:
     """The instance's first archived file puts it in the library, as its connection
     publishes; a failure here is logged and never fails the file, which is archived."""
+    known = _in_library(rt)
+    if task.meeting_uuid in known:
+        return
     try:
-        await enter_library(
+        entered = await enter_library(
             rt.catalog, rt.connection_id, task.meeting_uuid, rt.authors, rt.clock.now()
         )
     except Exception:
         log.exception("%s archived, but not entered in the library", task.storage_key)
+        return
+    if entered:
+        if len(known) >= _IN_LIBRARY_MAX:
+            known.clear()
+        known.add(task.meeting_uuid)
 
 
 def _ready(rt: ArchiveRuntime, task: cat.FileTask) -> str | None:
