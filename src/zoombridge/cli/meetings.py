@@ -234,7 +234,8 @@ def list_meetings(
     states = ("active", "missing", "cancelled", "failed") if every else ("active", "missing")
 
     async def work(service: MeetingService) -> list[MeetingOut]:
-        return [_shown(service, row) for row in service.scheduled(states=states)]
+        emails = _emails(service)  # once for the list, not once per meeting
+        return [meeting_out(row, emails) for row in service.scheduled(states=states)]
 
     found = _run(connection, work, offline=True)
     if as_json:
