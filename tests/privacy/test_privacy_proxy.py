@@ -4,6 +4,7 @@ refused, with nothing sent to Zoom; keys, networks, rate limits, errors and stal
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import quote
@@ -272,3 +273,29 @@ async def test_hostile_requests_get_clear_errors(
     giant_key = await api.get("/v2/users", headers={"X-Api-Key": "zbp_" + "k" * 5000})
     assert giant_key.status_code == 401
     assert proxy.client.stats.api_calls == before
+
+
+async def test_logs_name_no_key_path_or_person(
+    api: httpx.AsyncClient,
+    proxy: PrivacyProxy,
+    world: World,
+    key: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """zoombridge's log lines name the rule's path template: never the key, the token in the
+    request's path, nor the id or e-mail address it stands for."""
+    caplog.set_level(logging.DEBUG)
+    host = next(iter(world.users))
+    token = proxy.pseudonymizer.pseudonymize(host, PseudonymOptions(reversible=True))
+    email = "ghost.person@example.edu"
+    ghost = proxy.pseudonymizer.pseudonymize(email, PseudonymOptions(reversible=True))
+    assert (await api.get(f"/v2/users/{token}/meetings")).status_code == 200
+    assert (await api.get(f"/v2/users/{ghost}/meetings")).status_code == 404
+    async with caller(proxy, key + "x") as wrong:
+        assert (await wrong.get(f"/v2/users/{token}/meetings")).status_code == 401
+    ours = [r.getMessage() for r in caplog.records if r.name.startswith("zoombridge")]
+    assert any("/v2/users/{userId}/meetings -> 200" in line for line in ours), ours
+    text = "\n".join(ours)
+    for secret in (key, token, ghost, host, email, "ghost.person"):
+        assert secret not in text, secret
+    assert key not in caplog.text  # nor in any other library's lines
