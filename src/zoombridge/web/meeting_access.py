@@ -43,6 +43,7 @@ from zoombridge.meetings.service import MeetingService
 from zoombridge.web.auth import context
 
 __all__ = [
+    "NO_STORE",
     "Refused",
     "check_owner",
     "owner_tag",
@@ -51,6 +52,9 @@ __all__ = [
     "service_for",
     "visible_to",
 ]
+
+# A start link or a passcode: never cached, never sent on as a referrer.
+NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
 
 class Refused(HTTPException):

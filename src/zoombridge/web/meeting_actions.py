@@ -25,7 +25,7 @@ from zoombridge.errors import InvalidInput
 from zoombridge.meetings.links import Visibility
 from zoombridge.web import meeting_pages
 from zoombridge.web.auth import page_user
-from zoombridge.web.meeting_access import Refused, check_owner, service_for
+from zoombridge.web.meeting_access import NO_STORE, Refused, check_owner, service_for
 from zoombridge.web.meeting_forms import changes_of, said
 from zoombridge.web.meeting_page import PageState, meeting_answer, refusal_lines, show_meeting
 
@@ -34,8 +34,6 @@ __all__ = ["router"]
 router = APIRouter(include_in_schema=False)
 SchedulerPage = Annotated[Principal, Depends(page_user(Role.CONTRIBUTOR))]
 Connection = Annotated[str, Query(max_length=100)]
-# A start link opens the meeting as its host: never cached, never sent on as a referrer.
-NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 Action = Callable[[ScheduledMeeting], Awaitable[Response]]
 
 

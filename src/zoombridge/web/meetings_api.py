@@ -30,6 +30,7 @@ from zoombridge.meetings.service import MeetingService
 from zoombridge.web import meeting_actions, meeting_page, meeting_pages
 from zoombridge.web.auth import api_user
 from zoombridge.web.meeting_access import (
+    NO_STORE,
     Refused,
     check_owner,
     owner_tag,
@@ -64,7 +65,6 @@ ManagerCaller = Annotated[Principal, Depends(api_user(Role.MANAGER))]
 Connection = Annotated[
     str, Query(max_length=100, description="the Zoom connection (see /api/connections)")
 ]
-NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
 
 def install(app: FastAPI) -> None:
