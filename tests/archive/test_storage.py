@@ -132,6 +132,28 @@ async def test_a_failing_stream_leaves_no_object(tmp_path: Path) -> None:
     assert left == []
 
 
+async def test_a_failing_each_callback_leaves_no_object(tmp_path: Path) -> None:
+    """A local write hands pieces to `each` in a worker thread: its failure must still
+    leave neither the object nor the staged file."""
+    store = open_store(tmp_path.as_uri())
+    seen: list[int] = []
+
+    def each(piece: bytes) -> None:
+        seen.append(len(piece))
+        if len(seen) == 2:
+            raise RuntimeError("hash broke")
+
+    async def source() -> AsyncIterator[bytes]:
+        for _ in range(4):
+            yield b"x" * (1 << 20)
+
+    with pytest.raises(RuntimeError, match="hash broke"):
+        await store.put_stream("a/b.mp4", source(), each=each)
+    assert await store.keys() == []
+    left = await asyncio.to_thread(lambda: [p for p in tmp_path.rglob("*") if p.is_file()])
+    assert left == []
+
+
 @pytest.fixture(scope="module")
 def s3_endpoint() -> Iterator[str]:
     with moto_s3() as endpoint:
