@@ -8,23 +8,25 @@ import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import httpx
 from portal_helpers import Portal
 from sqlalchemy import func, select
 
 from shared_helpers import archive_settings
+from zoombridge.accounts import Role
 from zoombridge.app import ZoomBridge
-from zoombridge.archive.library import make_ref
+from zoombridge.archive.library import make_ref, parse_ref
 from zoombridge.archive.service import read_status, sync_once
 from zoombridge.clock import ManualClock
 from zoombridge.db import open_catalog
-from zoombridge.db.models import MediaAsset, SearchDocument
+from zoombridge.db.models import LibraryEntry, MediaAsset, SearchDocument
 from zoombridge.emulator import DEMO_EPOCH, build_world, create_app
 from zoombridge.emulator.transport import EmulatorTransport
 from zoombridge.emulator.world import World
 from zoombridge.web.auth import PortalContext
 from zoombridge.web.service import service_app
 
-__all__ = ["archive_once", "library_portal", "spoken", "with_joined_video"]
+__all__ = ["archive_once", "authored_draft", "library_portal", "spoken", "with_joined_video"]
 
 
 def archive_once(folder: Path) -> tuple[Path, World]:
@@ -101,3 +103,23 @@ def spoken(portal: Portal, ref_uuid: str) -> tuple[str, float]:
         ).first()
     assert found is not None, "the instance has a cue said once, within its first minute"
     return str(found[0]), float(found[1])
+
+
+async def authored_draft(portal: Portal, visibility: str) -> tuple[httpx.AsyncClient, str]:
+    """A Contributor (author@example.edu) signed in, and a draft recording they authored."""
+    author = await portal.signed_in(Role.CONTRIBUTOR, "author@example.edu")
+    ref = with_joined_video(portal)
+    connection_id, uuid = parse_ref(ref)
+    user_id = (await author.get("/api/me")).json()["id"]
+    with portal.catalog.session() as session, session.begin():
+        session.add(
+            LibraryEntry(
+                connection_id=connection_id,
+                meeting_uuid=uuid,
+                author_id=user_id,
+                status="draft",
+                visibility=visibility,
+                updated_at=portal.clock.now(),
+            )
+        )
+    return author, ref

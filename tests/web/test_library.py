@@ -7,14 +7,14 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from library_helpers import archive_once, library_portal, spoken, with_joined_video
+from library_helpers import archive_once, authored_draft, library_portal, spoken, with_joined_video
 from portal_helpers import Portal, closing, csrf_of
 from sqlalchemy import select
 
 from zoombridge.accounts import Role
 from zoombridge.archive.library import make_ref, parse_ref
 from zoombridge.archive.search_index import Document, index_meeting
-from zoombridge.db.models import LibraryEntry, MediaAsset, Meeting, RecordingFileRow, SearchDocument
+from zoombridge.db.models import MediaAsset, Meeting, RecordingFileRow, SearchDocument
 from zoombridge.emulator.world import World
 from zoombridge.web.media_stream import Unsatisfiable, requested_range
 
@@ -123,21 +123,7 @@ async def test_a_viewer_cannot_share_what_they_may_only_watch(portal: Portal) ->
 
 
 async def test_the_author_manages_their_recording(portal: Portal) -> None:
-    author = await portal.signed_in(Role.CONTRIBUTOR, "author@example.edu")
-    ref = with_joined_video(portal)
-    connection_id, uuid = parse_ref(ref)
-    user_id = (await author.get("/api/me")).json()["id"]
-    with portal.catalog.session() as session, session.begin():
-        session.add(
-            LibraryEntry(
-                connection_id=connection_id,
-                meeting_uuid=uuid,
-                author_id=user_id,
-                status="draft",
-                visibility="author",
-                updated_at=portal.clock.now(),
-            )
-        )
+    author, ref = await authored_draft(portal, "author")
     assert await _refs(author) == [ref]
     assert await _share(author, ref) == 200
     assert (await author.get(f"/api/recordings/{ref}")).json()["originals"]

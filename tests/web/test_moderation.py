@@ -9,12 +9,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from library_helpers import archive_once, library_portal, with_joined_video
+from library_helpers import archive_once, authored_draft, library_portal
 from portal_helpers import Portal, closing, csrf_of
 
 from zoombridge.accounts import Role
-from zoombridge.archive.library import parse_ref
-from zoombridge.db.models import LibraryEntry
 from zoombridge.emulator.world import World
 
 pytestmark = pytest.mark.anyio
@@ -43,26 +41,6 @@ async def _moderation(portal: Portal, on: bool) -> None:
     assert saved.json() == {"moderation": on}
 
 
-async def _authored(portal: Portal) -> tuple[httpx.AsyncClient, str]:
-    """A Contributor signed in, and a draft recording they authored."""
-    author = await portal.signed_in(Role.CONTRIBUTOR, "author@example.edu")
-    ref = with_joined_video(portal)
-    connection_id, uuid = parse_ref(ref)
-    user_id = (await author.get("/api/me")).json()["id"]
-    with portal.catalog.session() as session, session.begin():
-        session.add(
-            LibraryEntry(
-                connection_id=connection_id,
-                meeting_uuid=uuid,
-                author_id=user_id,
-                status="draft",
-                visibility="signed_in",
-                updated_at=portal.clock.now(),
-            )
-        )
-    return author, ref
-
-
 async def _publish(client: httpx.AsyncClient, ref: str) -> httpx.Response:
     body = {"status": "published", "visibility": "signed_in", "viewers": []}
     return await client.put(
@@ -82,7 +60,7 @@ async def test_a_published_draft_waits_for_review_and_a_rejection_says_why(
     portal: Portal,
 ) -> None:
     await _moderation(portal, True)
-    author, ref = await _authored(portal)
+    author, ref = await authored_draft(portal, "signed_in")
     viewer = await portal.signed_in(Role.VIEWER)
     manager = await portal.signed_in(Role.MANAGER)
     assert (await _publish(author, ref)).status_code == 200
@@ -126,7 +104,7 @@ async def _csrf_form(client: httpx.AsyncClient) -> dict[str, str]:
 
 
 async def test_without_moderation_and_for_managers_published_is_published(portal: Portal) -> None:
-    author, ref = await _authored(portal)
+    author, ref = await authored_draft(portal, "signed_in")
     viewer = await portal.signed_in(Role.VIEWER)
     assert (await _publish(author, ref)).status_code == 200
     assert await _status(author, ref) == "published"
@@ -143,7 +121,7 @@ async def test_without_moderation_and_for_managers_published_is_published(portal
 
 async def test_bad_decisions_and_settings_change_nothing(portal: Portal) -> None:
     await _moderation(portal, True)
-    author, ref = await _authored(portal)
+    author, ref = await authored_draft(portal, "signed_in")
     await _publish(author, ref)
     manager = await portal.signed_in(Role.MANAGER)
     headers = await _csrf(manager)
