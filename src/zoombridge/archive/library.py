@@ -30,7 +30,7 @@ from zoombridge.archive.moderation import (
     settle,
 )
 from zoombridge.archive.search import SearchHit, search
-from zoombridge.archive.viewer_groups import chosen_group_names, group_ids
+from zoombridge.archive.viewer_groups import chosen_group_names, group_ids, portal_user_ids
 from zoombridge.archive.visibility import visible_clause
 from zoombridge.db import Catalog, FileState
 from zoombridge.db.library_models import LibraryViewerGroup
@@ -359,14 +359,7 @@ def _user_ids(session: Session, emails: tuple[str, ...]) -> list[int]:
     wanted = sorted({email.strip().lower() for email in emails if email.strip()})
     if not wanted:
         return []
-    found = dict(
-        session.execute(
-            select(PortalUser.email, PortalUser.id).where(PortalUser.email.in_(wanted))
-        ).all()
-    )
-    unknown = [email for email in wanted if email not in found]
-    if unknown:
-        raise InvalidInput(f"not portal users: {', '.join(unknown[:10])}; invite them first")
+    found = portal_user_ids(session, wanted)
     return [found[email] for email in wanted]
 
 

@@ -37,6 +37,7 @@ __all__ = [
     "group_ids",
     "group_names",
     "list_groups",
+    "portal_user_ids",
     "remove_member",
 ]
 
@@ -146,6 +147,12 @@ def _user_ids(session: Session, emails: list[str]) -> dict[str, int]:
         raise InvalidInput("give the e-mail address of at least one portal user")
     if len(wanted) > MAX_MEMBERS_AT_ONCE:
         raise InvalidInput(f"at most {MAX_MEMBERS_AT_ONCE} addresses at once")
+    return portal_user_ids(session, wanted)
+
+
+def portal_user_ids(session: Session, wanted: list[str]) -> dict[str, int]:
+    """The portal users with these (normalized) addresses, by address; InvalidInput naming
+    the first ten that are none."""
     found = dict(
         session.execute(
             select(PortalUser.email, PortalUser.id).where(PortalUser.email.in_(wanted))
