@@ -132,6 +132,11 @@ class PrivacyProxy:
                 f"{rules.source}: the proxy serves Zoom's API under {API_PREFIX}/; "
                 f"these rules are outside it: {', '.join(outside)}"
             )
+        # httpx logs each request's URL at INFO (httpcore its traffic at DEBUG); upstream URLs
+        # hold the real ids and e-mail addresses the callers' tokens stand for.
+        for library in ("httpx", "httpcore"):
+            quiet = logging.getLogger(library)
+            quiet.setLevel(max(quiet.getEffectiveLevel(), logging.WARNING))
         self.client = client
         self.rules = rules
         self.keys = keys
