@@ -27,7 +27,7 @@ from collections.abc import AsyncIterable, AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import obstore
@@ -285,33 +285,43 @@ async def _put_local(
     worker thread while the event loop reads the next: file writes and hashing let go of the
     GIL, and on the loop they took a quarter of a backfill's time from the sockets."""
     staged = target.with_name(f"{target.name}#{secrets.randbelow(10**9)}")
-    written = 0
-    loop = asyncio.get_running_loop()
-    running: asyncio.Future[int] | None = None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         with staged.open("xb") as out:
-
-            def sink(piece: bytes) -> int:
-                if each is not None:
-                    each(piece)
-                return out.write(piece)
-
-            async for piece in chunks:
-                if running is not None:
-                    written += await running
-                running = loop.run_in_executor(_LOCAL_IO, sink, piece)
-            if running is not None:
-                written += await running
+            written = await _write_pieces(out, chunks, each)
         os.replace(staged, target)
     except OSError as exc:
         staged.unlink(missing_ok=True)
         raise StorageError(f"could not write {target} to {url}: {exc}") from exc
     except BaseException:
-        if running is not None:  # the thread may still hold the file: let it finish first
+        staged.unlink(missing_ok=True)
+        raise
+    return written
+
+
+async def _write_pieces(out: BinaryIO, chunks: AsyncIterable[bytes], each: Sink | None) -> int:
+    """Each piece written (and given to `each`) in a worker thread, one in flight; on any
+    failure the piece in flight is waited for before the file is closed and removed."""
+
+    def sink(piece: bytes) -> int:
+        if each is not None:
+            each(piece)
+        return out.write(piece)
+
+    loop = asyncio.get_running_loop()
+    written = 0
+    running: asyncio.Future[int] | None = None
+    try:
+        async for piece in chunks:
+            if running is not None:
+                written += await running
+            running = loop.run_in_executor(_LOCAL_IO, sink, piece)
+        if running is not None:
+            written += await running
+    except BaseException:
+        if running is not None and not running.done():
             with contextlib.suppress(BaseException):
                 await asyncio.shield(running)
-        staged.unlink(missing_ok=True)
         raise
     return written
 
