@@ -185,10 +185,14 @@ def serving(bridge: ZoomBridge) -> Iterator[str]:
                 if httpx.get(f"{base}/health", timeout=2).status_code == 200:
                     break
             except httpx.TransportError:
+                # a service that refused to start has ended its thread: say so at once (its
+                # exception is reported by pytest as the thread's)
+                assert thread.is_alive(), "the service ended before it answered"
                 assert time.monotonic() < deadline, "the service did not start"
                 time.sleep(0.1)
         yield base
     finally:
-        handles["loop"].call_soon_threadsafe(handles["stop"].set)
+        with contextlib.suppress(RuntimeError):  # its loop is closed if it ended already
+            handles["loop"].call_soon_threadsafe(handles["stop"].set)
         thread.join(60)
     assert not thread.is_alive(), "the service did not stop"

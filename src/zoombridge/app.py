@@ -281,18 +281,31 @@ class ZoomBridge:
         database = make_url(url).database
         return bool(database) and Path(database or "").exists()
 
-    def _resolve(self, names: list[str] | None, catalog: Catalog | None) -> list[ConnectionConfig]:
+    def _resolve(
+        self, names: list[str] | None, catalog: Catalog | None, *, allow_none: bool = False
+    ) -> list[ConnectionConfig]:
         """The connections to serve: those named, or every enabled one (`catalog` is None on
-        a fresh installation, where only the environment's connection exists)."""
+        a fresh installation, where only the environment's connection exists). Without
+        names, the environment's connection is left out when none of its credentials is set
+        and a connection of the catalog is there instead (one made in the portal); with
+        `allow_none` (the service, whose portal is where connections are made) there may be
+        none at all."""
+        unset = len(self.settings.zoom.missing_credentials()) == 3
         if catalog is None:
             unknown = [name for name in names or [] if name != DEFAULT_CONNECTION]
             if unknown:
                 raise ConfigurationError(
                     f"no connection named {unknown[0]!r}; add one with: zoombridge connection add"
                 )
+            if allow_none and names is None and unset:
+                return []
             default = self.settings
             return [ConnectionConfig(DEFAULT_CONNECTION, True, default.zoom, default.archive)]
         wanted = names if names is not None else connection_names(catalog, self.settings)
+        if names is None and unset:
+            others = [name for name in wanted if name != DEFAULT_CONNECTION]
+            if others or allow_none:
+                wanted = others
         configs = [self.connection(catalog, name) for name in wanted]
         for config in configs:
             if not config.enabled and names is not None:
@@ -300,7 +313,7 @@ class ZoomBridge:
                     f"connection {config.name!r} is disabled; "
                     f"enable it with: zoombridge connection enable {config.name}"
                 )
-        if not configs:
+        if not configs and not allow_none:
             raise ConfigurationError(
                 "every connection is disabled; enable one with: zoombridge connection enable NAME"
             )
@@ -325,10 +338,16 @@ class ZoomBridge:
 
     @asynccontextmanager
     async def serving(
-        self, names: list[str] | None = None, *, progress: Progress | None = None
+        self,
+        names: list[str] | None = None,
+        *,
+        progress: Progress | None = None,
+        allow_none: bool = False,
     ) -> AsyncIterator[list[tuple[ConnectionConfig, ArchiveRuntime]]]:
         """As `archives`, each runtime beside its connection's configuration (the service
-        needs the webhook secret), so credentials are opened once."""
+        needs the webhook secret), so credentials are opened once. `allow_none`: an
+        installation with no connection to serve yet (or every one switched off) yields an
+        empty list instead of refusing; the durable workers run for those added later."""
         check_template(self.settings.archive.key_template)
         check_database_url(self.settings.effective_database_url())
         async with AsyncExitStack() as stack:
@@ -338,7 +357,7 @@ class ZoomBridge:
             installed = self.catalog() if self.catalog_exists() else None
             if installed is not None:
                 stack.callback(installed.dispose)
-            configs = self._resolve(names, installed)
+            configs = self._resolve(names, installed, allow_none=allow_none)
             clients = self._clients(configs, installed)
             for client in clients:
                 stack.push_async_callback(client.aclose)
@@ -377,7 +396,10 @@ class ZoomBridge:
     async def _start_durable(self, stack: AsyncExitStack, configs: list[ConnectionConfig]) -> None:
         await start_durable(
             self.settings.effective_database_url(),
-            concurrency=max(config.archive.concurrency for config in configs),
+            concurrency=max(
+                (config.archive.concurrency for config in configs),
+                default=self.settings.archive.concurrency,
+            ),
             worker_id=self.settings.worker_id,
             log_level=self.settings.dbos_log_level,
         )

@@ -54,8 +54,11 @@ async def run_service(
     forwarded_allow_ips: str = "127.0.0.1",
 ) -> None:
     """Serve every enabled connection until `stop` is set (or the server is told to exit),
-    and each one added or switched on meanwhile (see `ServingSet`)."""
-    async with bridge.serving() as served, _portal(bridge) as portal:
+    and each one added or switched on meanwhile (see `ServingSet`). With none yet (a fresh
+    installation, or every one switched off) it serves the portal, where an admin adds one."""
+    async with bridge.serving(allow_none=True) as served, _portal(bridge) as portal:
+        if not served:
+            log.warning("no Zoom connection to serve yet: add one in the portal at /connect")
         serving = ServingSet(bridge, portal, stop)
         portal.settings_saved = serving.changed
         app = service_app(
