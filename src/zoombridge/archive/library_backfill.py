@@ -24,7 +24,7 @@ from sqlalchemy import exists, select
 
 from zoombridge.archive.catalog import ensure_connection
 from zoombridge.archive.connections import DEFAULT_CONNECTION, get_info, list_connections
-from zoombridge.archive.publishing import HostAuthors, enter_library, read_publishing
+from zoombridge.archive.publishing import Entry, HostAuthors, enter_library, read_publishing
 from zoombridge.db import Catalog, FileState
 from zoombridge.db.models import LibraryEntry, Meeting, RecordingFileRow
 from zoombridge.errors import ConfigurationError, InvalidInput
@@ -128,7 +128,7 @@ async def backfill_library(
     shown.start(len(missing))
     added = 0
     for uuid in missing:
-        if await enter_library(catalog, connection_id, uuid, authors, now):
+        if await enter_library(catalog, connection_id, uuid, authors, now) == Entry.ADDED:
             added += 1
         shown.advance()
     return BackfillReport(name, len(missing), added)

@@ -20,6 +20,7 @@ author, seen by Managers only.
 from __future__ import annotations
 
 import asyncio
+import enum
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -40,6 +41,7 @@ __all__ = [
     "DEFAULT_VISIBILITIES",
     "PUBLISH_AS",
     "PUBLISH_STATUSES",
+    "Entry",
     "HostAuthors",
     "Publishing",
     "enter_library",
@@ -158,9 +160,17 @@ class _Arrival:
     start_time: datetime | None
 
 
-def _arrival(catalog: Catalog, connection_id: int, uuid: str) -> _Arrival | None:
-    """None when there is nothing to do: no publishing saved, an entry exists already, or
-    the instance has no archived file (a transfer that lost to a newer attempt)."""
+class Entry(enum.Enum):
+    """What `enter_library` found or did for one instance."""
+
+    ADDED = "added"
+    PRESENT = "present"  # it has an entry already
+    UNPUBLISHED = "unpublished"  # the connection's publishing was never saved
+    UNARCHIVED = "unarchived"  # it has no archived file (yet)
+
+
+def _arrival(catalog: Catalog, connection_id: int, uuid: str) -> _Arrival | Entry:
+    """What entering the instance needs, or why there is nothing to do."""
     archived = exists().where(
         RecordingFileRow.connection_id == connection_id,
         RecordingFileRow.meeting_uuid == uuid,
@@ -168,11 +178,13 @@ def _arrival(catalog: Catalog, connection_id: int, uuid: str) -> _Arrival | None
     )
     with catalog.session() as session:
         if session.get(LibraryEntry, (connection_id, uuid)) is not None:
-            return None
+            return Entry.PRESENT
         publishing = _read(session, connection_id)
+        if not publishing.saved:
+            return Entry.UNPUBLISHED
         meeting = session.get(Meeting, (connection_id, uuid))
-        if not publishing.saved or meeting is None or not session.scalar(select(archived)):
-            return None
+        if meeting is None or not session.scalar(select(archived)):
+            return Entry.UNARCHIVED
         status = next_status(
             None, publishing.publish_status, moderated=moderation_on(session), moderator=False
         )
@@ -185,12 +197,12 @@ async def enter_library(
     uuid: str,
     authors: HostAuthors | None,
     now: datetime,
-) -> bool:
+) -> Entry:
     """Add the instance to the library as its connection publishes, unless it is there
-    already; whether it was added."""
+    already or there is nothing to add."""
     arrival = await asyncio.to_thread(_arrival, catalog, connection_id, uuid)
-    if arrival is None:
-        return False
+    if isinstance(arrival, Entry):
+        return arrival
     author: int | None = arrival.publishing.publisher_id
     if arrival.publishing.publish_as == "zoom_user":
         author = None
@@ -208,7 +220,8 @@ async def enter_library(
         "updated_at": now,
         "submitted_at": now if arrival.status != arrival.publishing.publish_status else None,
     }
-    return await asyncio.to_thread(_insert_if_absent, catalog, entry)
+    added = await asyncio.to_thread(_insert_if_absent, catalog, entry)
+    return Entry.ADDED if added else Entry.PRESENT
 
 
 def _insert_if_absent(catalog: Catalog, values: dict[str, Any]) -> bool:

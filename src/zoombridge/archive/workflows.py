@@ -14,9 +14,10 @@ exceptions carry keyword state that does not survive serialization).
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -35,7 +36,7 @@ from zoombridge.archive.discover import (
 from zoombridge.archive.grants import REAUTHORIZATION_NEEDED
 from zoombridge.archive.media_catalog import ready_for_processing
 from zoombridge.archive.media_workflows import enqueue_instance, enqueue_media_work
-from zoombridge.archive.publishing import enter_library
+from zoombridge.archive.publishing import Entry, enter_library
 from zoombridge.archive.runtime import ArchiveRuntime, runtime
 from zoombridge.archive.sidecar import write_sidecars
 from zoombridge.archive.transfer import transfer_file
@@ -180,11 +181,12 @@ async def tasks_step(connection_id: int) -> list[dict[str, Any]]:
     return [asdict(task) for task in tasks]
 
 
-@DBOS.step()
-async def transfer_step(connection_id: int, task_data: dict[str, Any]) -> dict[str, Any]:
+async def _transfer(connection_id: int, task_data: dict[str, Any]) -> dict[str, Any]:
+    """Download, store verified and record one file; idempotent, so a replay after a crash
+    finds the file archived instead of fetching it again."""
     rt = runtime(connection_id)
     task = cat.FileTask(**task_data)
-    already = cat.archived_size(rt.catalog, connection_id, task)
+    already = await asyncio.to_thread(cat.archived_size, rt.catalog, connection_id, task)
     if already is not None:
         await _enter_library(rt, task)  # a replay after a crash may not have done it
         rt.progress.finished(task.file_id, FileState.ARCHIVED)
@@ -203,25 +205,38 @@ async def transfer_step(connection_id: int, task_data: dict[str, Any]) -> dict[s
         state, error = FileState.FAILED, f"unexpected: {exc!r}"
     if state == FileState.FAILED:
         log.warning("%s not archived: %s", task.storage_key, error)
-    cat.mark_file(
-        rt.catalog,
-        connection_id,
-        task,
-        state,
-        rt.clock.now(),
-        size=size,
-        sha256=sha256,
-        error=error,
-    )
+    outcome = {"state": state, "error": error, "size": size}
+    ready = await asyncio.to_thread(_record, rt, task, outcome, sha256)
     if state == FileState.ARCHIVED:
         await _enter_library(rt, task)
     rt.progress.finished(task.file_id, state)
-    return {"state": state, "error": error, "size": size, "instance_ready": _ready(rt, task)}
+    return {**outcome, "instance_ready": ready}
 
 
-# Instances this process has put in the library, per live runtime (dropped with it). A
-# library entry is never deleted, so the instance's later files skip the two DB operations
-# in a thread; another process, or this one after a restart, checks once and finds it.
+def _record(
+    rt: ArchiveRuntime, task: cat.FileTask, outcome: dict[str, Any], sha256: str | None
+) -> str | None:
+    """The transfer's outcome in the catalog (in a worker thread: the event loop carries the
+    other downloads' bytes); then when the instance is ready for processing, if it is."""
+    cat.mark_file(
+        rt.catalog,
+        rt.connection_id,
+        task,
+        outcome["state"],
+        rt.clock.now(),
+        size=outcome["size"],
+        sha256=sha256,
+        error=outcome["error"],
+    )
+    newest = ready_for_processing(rt.catalog, rt.connection_id, task.meeting_uuid)
+    return newest.isoformat() if newest else None
+
+
+# Instances whose library entry this process has settled, per live runtime (dropped with
+# it): entered, found entered, or archived while the connection's publishing was unsaved
+# (an instance enters as its first file finds it, never later). A library entry is never
+# deleted, so the instance's later files skip the reads in a thread; another process, or
+# this one after a restart, checks once and finds the same.
 _IN_LIBRARY: dict[int, set[str]] = {}
 _IN_LIBRARY_MAX = 10_000
 
@@ -242,28 +257,27 @@ async def _enter_library(rt: ArchiveRuntime, task: cat.FileTask) -> None:
     if task.meeting_uuid in known:
         return
     try:
-        entered = await enter_library(
+        entry = await enter_library(
             rt.catalog, rt.connection_id, task.meeting_uuid, rt.authors, rt.clock.now()
         )
     except Exception:
         log.exception("%s archived, but not entered in the library", task.storage_key)
         return
-    if entered:
+    if entry != Entry.UNARCHIVED:  # unarchived: this attempt lost to a newer one
         if len(known) >= _IN_LIBRARY_MAX:
             known.clear()
         known.add(task.meeting_uuid)
 
 
-def _ready(rt: ArchiveRuntime, task: cat.FileTask) -> str | None:
-    newest = ready_for_processing(rt.catalog, rt.connection_id, task.meeting_uuid)
-    return newest.isoformat() if newest else None
-
-
 @DBOS.workflow()
 async def archive_file(connection_id: int, task_data: dict[str, Any]) -> dict[str, Any]:
     """One file: download, store verified, record. Durable and idempotent by workflow id.
-    The instance's last transfer queues its media processing."""
-    outcome = await transfer_step(connection_id, task_data)
+    The instance's last transfer queues its media processing.
+
+    The transfer runs in the workflow itself, not in a step: a step would checkpoint the
+    same outcome the workflow records when it ends, two more system-database transactions
+    per file, and a replay of the transfer is safe (it finds the file archived)."""
+    outcome = await _transfer(connection_id, task_data)
     ready = outcome.pop("instance_ready", None)
     if ready:
         await enqueue_instance(connection_id, task_data["meeting_uuid"], ready)
@@ -331,8 +345,7 @@ async def _run_discovery(
         # Derived from the sync's id: a resumed sync finds its hosts' listings, not new ones.
         # (Not under the sync's "zb-sync:" prefix, where unfinished syncs are looked for.)
         workflow_id = f"zb-host:{DBOS.workflow_id}:{plan['user_id']}"
-        with SetWorkflowID(workflow_id):
-            await queue.enqueue_async(discover_host_workflow, connection_id, plan)
+        await _enqueue_by_id(queue, workflow_id, discover_host_workflow, connection_id, plan)
         workflow_ids.append(workflow_id)
     outcomes = await wait_workflows_step(workflow_ids)
     instances, errors, notes = 0, [], set()
@@ -378,10 +391,24 @@ async def enqueue_transfers(connection_id: int, tasks: list[dict[str, Any]]) -> 
     workflow_ids = []
     for task_data in tasks:
         workflow_id = file_workflow_id(connection_id, cat.FileTask(**task_data))
-        with SetWorkflowID(workflow_id):
-            await queue.enqueue_async(archive_file, connection_id, task_data)
+        await _enqueue_by_id(queue, workflow_id, archive_file, connection_id, task_data)
         workflow_ids.append(workflow_id)
     return workflow_ids
+
+
+async def _enqueue_by_id(
+    queue: Queue, workflow_id: str, workflow: Callable[..., Coroutine[Any, Any, Any]], *args: Any
+) -> None:
+    """Queue `workflow` under `workflow_id` as a workflow of its own, even from inside a sync.
+    The id makes it idempotent already: as the sync's child, each one also cost the sync a
+    checkpoint (three statements and a write on the system database per file), replayed
+    after a crash to find the same id this finds anyway."""
+
+    async def enqueue() -> None:
+        with SetWorkflowID(workflow_id):
+            await queue.enqueue_async(workflow, *args)
+
+    await asyncio.create_task(enqueue(), context=contextvars.Context())
 
 
 async def transfer_results(
