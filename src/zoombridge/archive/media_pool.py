@@ -15,6 +15,7 @@ import asyncio
 import atexit
 import functools
 import multiprocessing
+import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -25,6 +26,7 @@ __all__ = ["in_media_process", "shutdown_media_process"]
 
 T = TypeVar("T")
 MEDIA_PROCESSES = 1
+MEDIA_NICENESS = 10  # added to the worker process's nice value
 
 _lock = threading.Lock()
 _pool: ProcessPoolExecutor | None = None
@@ -35,8 +37,17 @@ def _executor() -> ProcessPoolExecutor:
     with _lock:
         if _pool is None:
             context = multiprocessing.get_context("spawn")
-            _pool = ProcessPoolExecutor(max_workers=MEDIA_PROCESSES, mp_context=context)
+            _pool = ProcessPoolExecutor(
+                max_workers=MEDIA_PROCESSES, mp_context=context, initializer=_lower_priority
+            )
         return _pool
+
+
+def _lower_priority() -> None:
+    """Media work runs at a lower CPU priority than the archive: when the cores are busy, a
+    backfill's transfers go first and the probes and joins of finished instances use what
+    is left, instead of halving the transfers' pace."""
+    os.nice(MEDIA_NICENESS)
 
 
 async def in_media_process(work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
