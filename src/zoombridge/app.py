@@ -260,8 +260,8 @@ class ZoomBridge:
         infos = list_connections(catalog, self.settings)
         if name is not None:
             infos = [get_info(catalog, self.settings, name)]
-        elif not infos:  # nothing configured yet: the default connection, idle
-            return [self._status(catalog, DEFAULT_CONNECTION, self.settings.zoom.account_id)]
+        elif not infos:  # nothing configured yet: no connection (none is made by reading)
+            return []
         return [self._status(catalog, info.name, info.account_id) for info in infos]
 
     def _status(self, catalog: Catalog, name: str, account_id: str) -> SyncStatus:
@@ -459,7 +459,7 @@ class ZoomBridge:
         workflows at launch, and their steps need a runtime. Best effort: one that cannot be
         loaded is skipped here (its own sync reports why)."""
         taken = {config.name for config in serving}
-        for name in connection_names(catalog, self.settings):
+        for name in connection_names(catalog, self.settings, placeholder=False):
             if name in taken:
                 continue
             try:

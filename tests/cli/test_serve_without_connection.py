@@ -1,9 +1,9 @@
 """`zoombridge serve` on an installation with no Zoom connection yet (no ZOOMBRIDGE_ZOOM__*
 variables, nothing registered) serves the portal, where an admin connects the first account;
 it used to refuse to start ("Zoom credentials are not configured"), so the portal's "Connect
-with Zoom" could not be reached on a fresh installation. Once a connection was added there,
-the environment's empty `default` (whose row the status panel made) does not stop the next
-start either. A sync with nothing configured still refuses, naming the variables to set."""
+with Zoom" could not be reached on a fresh installation. Its status panel shows no `default`
+(it used to record and show an empty one), before or after a connection is added there, nor
+after a restart. A sync with nothing configured still refuses, naming the variables to set."""
 
 from __future__ import annotations
 
@@ -59,16 +59,17 @@ def test_serve_without_a_connection_serves_the_portal_and_the_one_added_there(
     credentials["client_secret"] = DEFAULT_CREDENTIALS["client_secret"]
     headers = {"authorization": f"Bearer {token}"}
     with serving(bridge) as base, httpx.Client(base_url=base, headers=headers) as client:
-        idle = client.get("/api/status").json()  # the environment's connection, never synced
-        assert [(s["connection"], s["last_attempt_at"]) for s in idle] == [("default", None)]
+        assert client.get("/api/status").json() == []  # no connection yet, no `default`
         added = client.post("/api/connections", json={"name": "faculty", **credentials})
         assert added.status_code == 201, added.text
         first = _finished(client, "faculty", "", 60)
         assert first["files"].get("archived", 0) > 0, first
-    # started again: the empty `default` the status panel recorded is not in the way
+    # started again: the status panel recorded no `default`, and there is none to be shown
     with serving(bridge) as base, httpx.Client(base_url=base, headers=headers) as client:
         again = _finished(client, "faculty", first["last_attempt_at"], 60)
         assert again["files"] == first["files"]
+        assert [s["connection"] for s in client.get("/api/status").json()] == ["faculty"]
+        assert [c["name"] for c in client.get("/api/connections").json()] == ["faculty"]
 
 
 @pytest.mark.anyio

@@ -83,7 +83,7 @@ def _ensure_connection(catalog: Catalog, name: str, account_id: str, now: dateti
             session.add(found)
             session.flush()
             session.add(SyncState(connection_id=found.id, unknown_users=[]))
-        elif found.account_id != account_id:
+        elif account_id and found.account_id != account_id:  # "" (unset) keeps the one seen
             found.account_id = account_id
         return found.id
 

@@ -344,13 +344,15 @@ def _env_configured(installation: Settings) -> bool:
     return len(installation.zoom.missing_credentials()) < 3
 
 
-def _default_info(installation: Settings, enabled: bool) -> ConnectionInfo:
+def _default_info(installation: Settings, enabled: bool, recorded: str = "") -> ConnectionInfo:
+    """The environment's connection; `recorded` is the account its row holds, shown while
+    the environment names none (it was configured there once, and its archive is kept)."""
     zoom = installation.zoom
     return ConnectionInfo(
         name=DEFAULT_CONNECTION,
         enabled=enabled,
         source="environment",
-        account_id=zoom.account_id,
+        account_id=zoom.account_id if _env_configured(installation) else recorded,
         client_id=zoom.client_id,
         plan=zoom.plan,
         api_url=str(zoom.api_url),
@@ -379,6 +381,15 @@ def _info(row: Connection) -> ConnectionInfo:
     )
 
 
+def _configured_default(installation: Settings, row: Connection) -> bool:
+    """Whether the environment's connection counts: its credentials are set, or its row
+    recorded an account (or holds credentials), so they were set once and its archive is
+    there. A row with neither was made by a mere read on an installation whose connections
+    are all made in the portal (the status panel used to): that `default` is never shown,
+    nor served."""
+    return _env_configured(installation) or bool(row.account_id) or row.credentials is not None
+
+
 def list_connections(catalog: Catalog, installation: Settings) -> list[ConnectionInfo]:
     """Every connection: the environment's (when configured or used), then the catalog's."""
     with catalog.session() as session:
@@ -386,7 +397,9 @@ def list_connections(catalog: Catalog, installation: Settings) -> list[Connectio
     found: list[ConnectionInfo] = []
     for row in rows:
         if row.name == DEFAULT_CONNECTION:
-            found.insert(0, _default_info(installation, bool(row.enabled)))
+            if _configured_default(installation, row):
+                info = _default_info(installation, bool(row.enabled), row.account_id)
+                found.insert(0, info)
         elif row.credentials is not None:
             found.append(_info(row))
     if _env_configured(installation) and not any(i.source == "environment" for i in found):
@@ -403,11 +416,14 @@ def get_info(catalog: Catalog, installation: Settings, name: str) -> ConnectionI
     )
 
 
-def connection_names(catalog: Catalog, installation: Settings) -> list[str]:
+def connection_names(
+    catalog: Catalog, installation: Settings, *, placeholder: bool = True
+) -> list[str]:
     """The enabled connections a sync without --connection covers ("default" alone when
-    nothing is configured, so that its error says which variables to set)."""
+    nothing is configured, so that its error says which variables to set; not with
+    `placeholder` False: the service, which serves the connections there are)."""
     infos = list_connections(catalog, installation)
-    if not infos:
+    if not infos and placeholder:
         return [DEFAULT_CONNECTION]
     return [info.name for info in infos if info.enabled]
 

@@ -110,7 +110,9 @@ class ServingSet:
         while not await self._stopped_within(every):
             try:
                 names = await asyncio.to_thread(
-                    connection_names, self.portal.catalog, self.bridge.settings
+                    partial(connection_names, placeholder=False),
+                    self.portal.catalog,
+                    self.bridge.settings,
                 )
             except Exception:  # the catalog hiccuped: look again next time
                 log.exception("could not list the connections")

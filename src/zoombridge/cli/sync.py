@@ -127,7 +127,8 @@ def _statuses(bridge: ZoomBridge, connection: str | None) -> list[SyncStatus]:
         return [never_synced(DEFAULT_CONNECTION)]
     catalog = bridge.catalog()
     try:
-        return bridge.statuses(catalog, connection)
+        # nothing configured: shown idle as above, and no `default` recorded by reading
+        return bridge.statuses(catalog, connection) or [never_synced(DEFAULT_CONNECTION)]
     finally:
         catalog.dispose()
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from starlette.responses import RedirectResponse, Response
 
 from zoombridge.accounts import Principal, Role
-from zoombridge.archive.connections import DEFAULT_CONNECTION, list_connections
+from zoombridge.archive.connections import list_connections
 from zoombridge.errors import InvalidInput
 from zoombridge.web.auth import api_user, context, page_user
 from zoombridge.web.connection_settings import (
@@ -48,8 +48,7 @@ class SettingsIn(BaseModel):
 def _all(request: Request) -> list[ConnectionSettings]:
     portal = context(request)
     infos = list_connections(portal.catalog, portal.bridge.settings)  # disabled ones too
-    names = [info.name for info in infos] or [DEFAULT_CONNECTION]
-    return [read_settings(portal.bridge, portal.catalog, name) for name in names]
+    return [read_settings(portal.bridge, portal.catalog, info.name) for info in infos]
 
 
 def _one(request: Request, name: str) -> ConnectionSettings:
