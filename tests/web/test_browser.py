@@ -9,9 +9,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from browser_helpers import browser_sign_in
 from library_helpers import archive_once, library_portal, spoken, with_joined_video
 from playwright.sync_api import Browser, Page, expect
-from portal_helpers import PASSWORD, Portal, archive_with_troubles, open_portal
+from portal_helpers import Portal, archive_with_troubles, open_portal
 
 from zoombridge.accounts import Role
 from zoombridge.archive.library import parse_ref
@@ -35,20 +36,11 @@ def site(tmp_path: Path) -> Iterator[tuple[Portal, str]]:
         portal.catalog.dispose()
 
 
-def _sign_in(page: Page, base: str, goal: str) -> None:
-    page.goto(f"{base}{goal}")
-    expect(page).to_have_url(re.compile(r"/login\?next="))
-    page.get_by_label("E-mail address").fill("ops@example.edu")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(f"{base}{goal}")
-
-
 def test_a_manager_reads_the_status_panel_and_retries_a_failed_file(
     site: tuple[Portal, str], page: Page
 ) -> None:
     _, base = site
-    _sign_in(page, base, "/status")
+    browser_sign_in(page, base, "ops@example.edu", "/status")
     expect(page.get_by_role("heading", name="Sync status")).to_be_visible()
     expect(page.locator("svg.days")).to_have_count(3)
     # the last attempt is shown in the reader's time zone (its UTC form in the tooltip)
@@ -67,7 +59,7 @@ def test_a_manager_searches_a_spoken_phrase_and_sees_where_it_was_said(
     site: tuple[Portal, str], page: Page
 ) -> None:
     _, base = site
-    _sign_in(page, base, "/search")
+    browser_sign_in(page, base, "ops@example.edu", "/search")
     page.get_by_label("query").fill('"budget is due"')
     page.get_by_role("button", name="Search").click()
     hit = page.locator("ol.hits li").filter(has_text="Ada Lovelace")
@@ -103,7 +95,7 @@ def test_a_viewer_searches_a_spoken_phrase_and_the_player_jumps_to_it(
     portal.add_user(Role.VIEWER, "ops@example.edu")
     try:
         with serve_asgi(portal.app) as base:  # type: ignore[arg-type]
-            _sign_in(page, base, "/search")
+            browser_sign_in(page, base, "ops@example.edu", "/search")
             page.get_by_label("query").fill(f'"{said}"')
             page.get_by_role("button", name="Search").click()
             page.locator(f'ol.hits li a[href="/recordings/{ref}#t={at}"]').first.click()
@@ -145,7 +137,7 @@ def test_a_manager_shares_a_public_link_that_plays_and_then_expires(
     portal.add_user(Role.MANAGER, "ops@example.edu")
     try:
         with serve_asgi(portal.app) as base:  # type: ignore[arg-type]
-            _sign_in(page, base, f"/recordings/{ref}")
+            browser_sign_in(page, base, "ops@example.edu", f"/recordings/{ref}")
             sharing = page.locator("#sharing")
             sharing.get_by_label("Status").select_option("published")
             sharing.get_by_role("button", name="Save sharing").click()

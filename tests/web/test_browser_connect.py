@@ -7,13 +7,13 @@ Content-Security-Policy: any violation fails the test."""
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from browser_helpers import browser_sign_in, connect_with_zoom
 from playwright.sync_api import Page, expect
-from portal_helpers import PASSWORD, START, Portal, open_portal
+from portal_helpers import START, Portal, open_portal
 
 from zoombridge.accounts import Role
 from zoombridge.archive.connections import get_info
@@ -53,19 +53,8 @@ def test_an_admin_connects_with_zoom_in_the_browser(
     site: tuple[Portal, str], zoom: Served, page: Page
 ) -> None:
     portal, base = site
-    page.goto(f"{base}/connect")
-    page.get_by_label("E-mail address").fill("it@example.edu")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(f"{base}/connect")
-    form = page.locator("form#connect-with-zoom")
-    form.get_by_label("Name in zoombridge").fill("faculty")
-    form.get_by_label(re.compile("^Client ID")).fill(APP_ID)
-    form.get_by_label("Client secret").fill(DEFAULT_CREDENTIALS["user_client_secret"])
-    form.locator("summary").click()
-    form.get_by_label("API base URL").fill(f"{zoom.base}/v2")
-    form.get_by_label("OAuth base URL").fill(zoom.base)
-    form.get_by_role("button", name="Connect with Zoom").click()
+    browser_sign_in(page, base, "it@example.edu", "/connect")
+    connect_with_zoom(page, "faculty", zoom.base)
     expect(page).to_have_url(f"{base}/connections/faculty?added=1")
     expect(page.get_by_role("status")).to_have_text("Connected.")
     expect(page.get_by_role("button", name="Reconnect with Zoom")).to_be_visible()

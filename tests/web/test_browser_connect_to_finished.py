@@ -10,12 +10,12 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import re
-import time
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
+from browser_helpers import browser_sign_in, connect_with_zoom, reload_until_finished
 from playwright.sync_api import Page, expect
 from portal_helpers import PASSWORD
 from sqlalchemy import select
@@ -38,24 +38,8 @@ APP_ID = DEFAULT_CREDENTIALS["user_client_id"]
 CHOSEN, OTHER = "grace@example.edu", "ada@example.edu"
 
 
-def _sign_in(page: Page, base: str, goal: str) -> None:
-    page.goto(f"{base}{goal}")
-    expect(page).to_have_url(re.compile(r"/login\?next="))
-    page.get_by_label("E-mail address").fill("it@example.edu")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(f"{base}{goal}")
-
-
 def _connect_with_zoom(page: Page, base: str, zoom: Served) -> None:
-    form = page.locator("form#connect-with-zoom")
-    form.get_by_label("Name in zoombridge").fill("faculty")
-    form.get_by_label(re.compile("^Client ID")).fill(APP_ID)
-    form.get_by_label("Client secret").fill(DEFAULT_CREDENTIALS["user_client_secret"])
-    form.locator("summary").click()
-    form.get_by_label("API base URL").fill(f"{zoom.base}/v2")
-    form.get_by_label("OAuth base URL").fill(zoom.base)
-    form.get_by_role("button", name="Connect with Zoom").click()
+    connect_with_zoom(page, "faculty", zoom.base)
     expect(page).to_have_url(f"{base}/connections/faculty?added=1")
     expect(page.get_by_role("status")).to_have_text("Connected.")
 
@@ -97,30 +81,6 @@ def _record(zoom: Served, host: str) -> str:
     return str(made.json()["uuid"])
 
 
-def _process(page: Page) -> str:
-    return page.locator("section#faculty dd.process").inner_text()
-
-
-def _last_attempt(page: Page) -> datetime | None:
-    found = page.locator("section#faculty dt:text-is('Last sync attempt') + dd time")
-    if found.count() == 0:
-        return None
-    return datetime.fromisoformat(found.get_attribute("datetime") or "")
-
-
-def _reload_until_finished(page: Page, after: datetime, seconds: float) -> datetime:
-    """Reload /status until a round of faculty that started after `after` has finished;
-    that round's start."""
-    deadline = time.monotonic() + seconds
-    while True:
-        attempt = _last_attempt(page)
-        if _process(page) == "Finished" and attempt is not None and attempt > after:
-            return attempt
-        assert time.monotonic() < deadline, (_process(page), attempt, after)
-        time.sleep(0.3)
-        page.reload()
-
-
 def test_an_admin_connects_zoom_configures_the_connection_and_its_sync_finishes(
     tmp_path: Path, page: Page
 ) -> None:
@@ -141,7 +101,7 @@ def test_an_admin_connects_zoom_configures_the_connection_and_its_sync_finishes(
         world.apps[APP_ID] = dataclasses.replace(
             app, redirect_uris=(*app.redirect_uris, base + CALLBACK_PATH)
         )
-        _sign_in(page, base, "/connect")
+        browser_sign_in(page, base, "it@example.edu", "/connect")
         _connect_with_zoom(page, base, zoom)
         assert zoom.count("GET", "/oauth/authorize") == 1  # the browser itself was at Zoom
         # connected, the service syncs it at once (every user: nothing is configured yet)
@@ -150,7 +110,7 @@ def test_an_admin_connects_zoom_configures_the_connection_and_its_sync_finishes(
 
         # saving restarted its sync with the new settings: a round after the save finishes
         page.goto(f"{base}/status")
-        configured = _reload_until_finished(page, saving, 60)
+        configured = reload_until_finished(page, "faculty", saving, 60)
         archived = page.locator("section#faculty dt:text-is('Archived') + dd")
         expect(archived).not_to_have_text("0 B")
         authorization = page.locator("section#faculty dt:text-is('Authorization') + dd")
@@ -164,7 +124,7 @@ def test_an_admin_connects_zoom_configures_the_connection_and_its_sync_finishes(
         page.get_by_role("button", name="Sync now").click()
         expect(page).to_have_url(re.compile(r"/status\?asked=faculty"))
         expect(page.get_by_role("status")).to_contain_text("Sync asked")
-        _reload_until_finished(page, asked, 60)
+        reload_until_finished(page, "faculty", asked, 60)
         expect(page.locator("section#faculty dd.process")).to_have_class(
             re.compile(r"\bfinished\b")
         )

@@ -10,9 +10,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from browser_helpers import browser_sign_in
 from meetings_portal_helpers import MONDAY_10, host, served_with_hosts
 from playwright.sync_api import Page, expect
-from portal_helpers import PASSWORD, Portal
+from portal_helpers import Portal
 
 from zoombridge.emulator.world import World
 
@@ -31,10 +32,7 @@ def test_a_manager_checks_a_move_sees_what_is_missing_and_recreates_with_a_new_l
     site: tuple[Portal, World, str, int], page: Page
 ) -> None:
     _, world, base, old_zoom_id = site
-    page.goto(f"{base}/meetings")
-    page.get_by_label("E-mail address").fill("ops@example.edu")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    browser_sign_in(page, base, "ops@example.edu", "/meetings")
     page.get_by_role("link", name="Thermodynamics").click()
     expect(page).to_have_url(re.compile(r"/meetings/1\?"))
     expect(page.locator("#zoom-id")).to_have_text(str(old_zoom_id))

@@ -9,9 +9,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from browser_helpers import browser_sign_in
 from meetings_portal_helpers import host, served_with_hosts
 from playwright.sync_api import Page, expect
-from portal_helpers import PASSWORD, Portal
+from portal_helpers import Portal
 
 from zoombridge.emulator.world import World
 
@@ -40,12 +41,7 @@ def test_a_manager_schedules_from_a_pool_and_sees_it_on_the_hosts_week(
     site: tuple[Portal, World, str], page: Page
 ) -> None:
     _, world, base = site
-    page.goto(f"{base}/meetings/new")
-    expect(page).to_have_url(re.compile(r"/login\?next="))
-    page.get_by_label("E-mail address").fill("ops@example.edu")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(f"{base}/meetings/new")
+    browser_sign_in(page, base, "ops@example.edu", "/meetings/new")
 
     _schedule(page, base, "Thermodynamics")
     expect(page).to_have_url(re.compile(r"/meetings/calendar\?host=host0%40example\.edu"))

@@ -8,11 +8,11 @@ Content-Security-Policy: any violation fails the test."""
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from browser_helpers import browser_sign_in, last_attempt, reload_until_finished
 from library_helpers import archive_once, library_portal, with_joined_video
 from playwright.sync_api import Page, expect
 from portal_helpers import PASSWORD
@@ -41,15 +41,6 @@ def inbox() -> Iterator[Inbox]:
         yield server
 
 
-def _sign_in(page: Page, base: str, email: str, password: str, goal: str) -> None:
-    page.goto(f"{base}{goal}")
-    expect(page).to_have_url(re.compile(r"/login\?next="))
-    page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(f"{base}{goal}")
-
-
 def test_a_host_made_author_sets_a_password_from_the_letter_and_signs_in(
     tmp_path: Path, inbox: Inbox, page: Page
 ) -> None:
@@ -68,7 +59,7 @@ def test_a_host_made_author_sets_a_password_from_the_letter_and_signs_in(
             page.get_by_label("The same again").fill("grace's own passphrase")
             page.get_by_role("button", name="Set password").click()
             expect(page.get_by_role("status")).to_contain_text("You can now sign in")
-            _sign_in(page, base, "grace@example.edu", "grace's own passphrase", "/library")
+            browser_sign_in(page, base, "grace@example.edu", "/library", "grace's own passphrase")
             rows = page.locator("table.library tbody tr")
             expect(rows).to_have_count(
                 3
@@ -112,9 +103,9 @@ def test_a_manager_approves_a_recording_and_a_viewer_then_sees_it(
     try:
         with serve_asgi(portal.app) as base:  # type: ignore[arg-type]
             viewer = page.context.browser.new_context().new_page()  # type: ignore[union-attr]
-            _sign_in(viewer, base, "viewer@example.edu", PASSWORD, "/library")
+            browser_sign_in(viewer, base, "viewer@example.edu", "/library")
             expect(viewer.locator("table.library tbody tr")).to_have_count(0)
-            _sign_in(page, base, "boss@example.edu", PASSWORD, "/moderation")
+            browser_sign_in(page, base, "boss@example.edu", "/moderation")
             row = page.locator(f'tr[id="review-{ref}"]')
             expect(row).to_have_count(1)
             row.get_by_role("button", name="Approve").click()
@@ -130,24 +121,6 @@ def test_a_manager_approves_a_recording_and_a_viewer_then_sees_it(
         portal.catalog.dispose()
 
 
-def _process(page: Page) -> str:
-    return page.locator("section#default dd.process").inner_text()
-
-
-def _last_attempt(page: Page) -> str:
-    """The last attempt's moment to the microsecond (its <time>'s datetime attribute)."""
-    found = page.locator("section#default dt:text-is('Last sync attempt') + dd time")
-    return found.get_attribute("datetime") or ""
-
-
-def _reload_until_finished(page: Page, after: str, seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while _process(page) != "Finished" or _last_attempt(page) <= after:
-        assert time.monotonic() < deadline, (_process(page), _last_attempt(page), after)
-        time.sleep(0.3)
-        page.reload()
-
-
 def test_an_admin_starts_a_sync_from_the_status_panel_and_it_finishes(
     tmp_path: Path, page: Page
 ) -> None:
@@ -159,16 +132,16 @@ def test_an_admin_starts_a_sync_from_the_status_panel_and_it_finishes(
     create_user(catalog, "it@example.edu", Role.ADMIN, clock.now(), password=PASSWORD)
     catalog.dispose()
     with serving(bridge) as base:
-        _sign_in(page, base, "it@example.edu", PASSWORD, "/status")
-        _reload_until_finished(page, "", 60)  # the round serve runs when it starts
+        browser_sign_in(page, base, "it@example.edu", "/status")
+        reload_until_finished(page, "default", None, 60)  # the round serve runs when it starts
         archived = page.locator("section#default dt:text-is('Archived') + dd")
         expect(archived).not_to_have_text("0 B")
-        before = _last_attempt(page)
+        before = last_attempt(page, "default")
         # the next round is an hour away (poll_seconds): only the button starts one now
         page.get_by_role("button", name="Sync now").click()
         expect(page).to_have_url(re.compile(r"/status\?asked=default"))
         expect(page.get_by_role("status")).to_contain_text("Sync asked")
-        _reload_until_finished(page, before, 60)
+        reload_until_finished(page, "default", before, 60)
         expect(page.locator("section#default dd.process")).to_have_class(
             re.compile(r"\bfinished\b")
         )
