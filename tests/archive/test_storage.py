@@ -183,3 +183,31 @@ async def test_backfill_into_a_real_s3_endpoint(
     store = bridge.store()
     for key in keys[:5]:
         assert (await store.info(key.removeprefix("org/"))).size > 0
+
+
+async def _stored_and_seen(url: str) -> tuple[bytes, bytes]:
+    """Uneven chunks put with `each` collecting what it is shown: (stored, seen) bytes."""
+    store = open_store(url)
+    seen = bytearray()
+    chunks = [bytes([n]) * size for n, size in enumerate((700_000, 1, 3 << 20, 123_457))]
+
+    async def source() -> AsyncIterator[bytes]:
+        for chunk in chunks:
+            yield chunk
+
+    size = await store.put_stream("a/b.mp4", source(), each=seen.extend)
+    stored = b"".join([piece async for piece in store.read_stream("a/b.mp4")])
+    assert size == len(stored) == sum(map(len, chunks))
+    return stored, bytes(seen)
+
+
+async def test_each_sees_exactly_the_bytes_stored_locally(tmp_path: Path) -> None:
+    """What a transfer hashes through `each` is what the object holds, byte for byte."""
+    stored, seen = await _stored_and_seen(tmp_path.as_uri())
+    assert seen == stored
+
+
+async def test_each_sees_exactly_the_bytes_stored_in_s3(s3_endpoint: str) -> None:
+    _bucket(s3_endpoint, "each-bucket")
+    stored, seen = await _stored_and_seen(f"s3://each-bucket/org?endpoint={s3_endpoint}")
+    assert seen == stored

@@ -27,7 +27,7 @@ from collections.abc import AsyncIterable, AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO, TypeVar
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import obstore
@@ -49,6 +49,7 @@ __all__ = [
 ]
 
 Sink = Callable[[bytes], object]
+T = TypeVar("T")
 # Local writes and the hashes beside them: one in flight per transfer, a few transfers at once.
 _LOCAL_IO = ThreadPoolExecutor(max_workers=8, thread_name_prefix="zoombridge-local-io")
 
@@ -300,40 +301,44 @@ async def _put_local(
 
 
 async def _write_pieces(out: BinaryIO, chunks: AsyncIterable[bytes], each: Sink | None) -> int:
-    """Each piece written (and given to `each`) in a worker thread, one in flight; on any
-    failure the piece in flight is waited for before the file is closed and removed."""
+    """Each piece written (and given to `each`) in a worker thread, one in flight."""
 
     def sink(piece: bytes) -> int:
         if each is not None:
             each(piece)
         return out.write(piece)
 
+    return sum([written async for written in _one_in_flight(chunks, sink)])
+
+
+async def _seen(pieces: AsyncIterable[bytes], each: Sink) -> AsyncIterator[bytes]:
+    """The pieces, each handed on once `each` has seen it (in a worker thread)."""
+
+    def seen(piece: bytes) -> bytes:
+        each(piece)
+        return piece
+
+    async for piece in _one_in_flight(pieces, seen):
+        yield piece
+
+
+async def _one_in_flight(
+    pieces: AsyncIterable[bytes], work: Callable[[bytes], T]
+) -> AsyncIterator[T]:
+    """`work(piece)` for each piece in a worker thread while the next piece is read; the
+    results in order. On any failure the call in flight is waited for first, so the caller
+    never closes or removes what that call still uses."""
     loop = asyncio.get_running_loop()
-    written = 0
-    running: asyncio.Future[int] | None = None
+    running: asyncio.Future[T] | None = None
     try:
-        async for piece in chunks:
+        async for piece in pieces:
             if running is not None:
-                written += await running
-            running = loop.run_in_executor(_LOCAL_IO, sink, piece)
+                yield await running
+            running = loop.run_in_executor(_LOCAL_IO, work, piece)
         if running is not None:
-            written += await running
+            yield await running
     except BaseException:
         if running is not None and not running.done():
             with contextlib.suppress(BaseException):
                 await asyncio.shield(running)
         raise
-    return written
-
-
-async def _seen(pieces: AsyncIterable[bytes], each: Sink) -> AsyncIterator[bytes]:
-    """The pieces, each given to `each` in a worker thread while the next is read."""
-    loop = asyncio.get_running_loop()
-    running: asyncio.Future[object] | None = None
-    async for piece in pieces:
-        if running is not None:
-            await running
-        running = loop.run_in_executor(_LOCAL_IO, each, piece)
-        yield piece
-    if running is not None:
-        await running
