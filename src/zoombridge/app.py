@@ -25,6 +25,7 @@ from zoombridge.archive.connections import (
     check_access,
     connection_names,
     describe_refusal,
+    env_configured,
     get_info,
     list_connections,
     load_connection,
@@ -290,7 +291,7 @@ class ZoomBridge:
         and a connection of the catalog is there instead (one made in the portal); with
         `allow_none` (the service, whose portal is where connections are made) there may be
         none at all."""
-        unset = len(self.settings.zoom.missing_credentials()) == 3
+        unset = not env_configured(self.settings)
         if catalog is None:
             unknown = [name for name in names or [] if name != DEFAULT_CONNECTION]
             if unknown:

@@ -56,6 +56,7 @@ __all__ = [
     "check_access",
     "connection_names",
     "describe_refusal",
+    "env_configured",
     "get_info",
     "list_connections",
     "load_connection",
@@ -340,7 +341,8 @@ def update_connection(
     return ConnectionConfig(name, current.enabled, zoom, archive, current.auth)
 
 
-def _env_configured(installation: Settings) -> bool:
+def env_configured(installation: Settings) -> bool:
+    """Whether the environment sets any of the default connection's Zoom credentials."""
     return len(installation.zoom.missing_credentials()) < 3
 
 
@@ -352,7 +354,7 @@ def _default_info(installation: Settings, enabled: bool, recorded: str = "") -> 
         name=DEFAULT_CONNECTION,
         enabled=enabled,
         source="environment",
-        account_id=zoom.account_id if _env_configured(installation) else recorded,
+        account_id=zoom.account_id if env_configured(installation) else recorded,
         client_id=zoom.client_id,
         plan=zoom.plan,
         api_url=str(zoom.api_url),
@@ -387,7 +389,7 @@ def _configured_default(installation: Settings, row: Connection) -> bool:
     there. A row with neither was made by a mere read on an installation whose connections
     are all made in the portal (the status panel used to): that `default` is never shown,
     nor served."""
-    return _env_configured(installation) or bool(row.account_id) or row.credentials is not None
+    return env_configured(installation) or bool(row.account_id) or row.credentials is not None
 
 
 def list_connections(catalog: Catalog, installation: Settings) -> list[ConnectionInfo]:
@@ -402,7 +404,7 @@ def list_connections(catalog: Catalog, installation: Settings) -> list[Connectio
                 found.insert(0, info)
         elif row.credentials is not None:
             found.append(_info(row))
-    if _env_configured(installation) and not any(i.source == "environment" for i in found):
+    if env_configured(installation) and not any(i.source == "environment" for i in found):
         found.insert(0, _default_info(installation, True))
     return found
 
