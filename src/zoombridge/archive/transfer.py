@@ -11,19 +11,39 @@ Range into the same write; a server that ignores Range has the bytes already wri
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
-from zoombridge.archive.catalog import FileTask
 from zoombridge.errors import SizeMismatch, StorageError, TransportError, ZoomServerError
-from zoombridge.storage import Store
-from zoombridge.storage.store import PIECE_SIZE, in_pieces
-from zoombridge.zoom import ZoomClient
-from zoombridge.zoom.download import Download
+from zoombridge.storage.store import PIECE_SIZE, Store, in_pieces
 
-__all__ = ["Transferred", "transfer_file"]
+if TYPE_CHECKING:  # the download worker process imports this module, and keeps lean
+    from zoombridge.zoom import ZoomClient
+    from zoombridge.zoom.download import Download
+
+__all__ = ["FileToCopy", "Opener", "Transferred", "copy_file", "transfer_file"]
+
+# Opens the download at a byte offset (0, or where a broken copy resumes).
+Opener = Callable[[int], AbstractAsyncContextManager["Download"]]
 
 RESUME_ATTEMPTS = 4
+
+
+class FileToCopy(Protocol):
+    """What a copy needs to know of its file (the catalog's FileTask is one)."""
+
+    @property
+    def file_id(self) -> str: ...
+    @property
+    def download_url(self) -> str: ...
+    @property
+    def storage_key(self) -> str: ...
+    @property
+    def file_size(self) -> int | None: ...
+    @property
+    def file_extension(self) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -36,7 +56,7 @@ class Transferred:
 class _Copy:
     """The state of one copy: bytes written so far, their hash, how often it resumed."""
 
-    def __init__(self, task: FileTask, on_bytes: Callable[[int], None]) -> None:
+    def __init__(self, task: FileToCopy, on_bytes: Callable[[int], None]) -> None:
         self.task = task
         self.on_bytes = on_bytes
         self.sha = hashlib.sha256()
@@ -67,20 +87,36 @@ class _Copy:
 async def transfer_file(
     zoom: ZoomClient,
     store: Store,
-    task: FileTask,
+    task: FileToCopy,
     on_bytes: Callable[[int], None] = lambda n: None,
 ) -> Transferred:
-    """Stream `task`'s file into `task.storage_key`; raise if it cannot be stored verified."""
+    """Stream `task`'s file into `task.storage_key` through `zoom`'s own downloads (its
+    token, refreshed once if Zoom answers with an error page); raise if it cannot be
+    stored verified."""
+
+    def open_at(offset: int) -> AbstractAsyncContextManager[Download]:
+        return zoom.download(
+            task.download_url, offset=offset, expected_extension=task.file_extension
+        )
+
+    return await copy_file(open_at, zoom.clock.sleep, store, task, on_bytes)
+
+
+async def copy_file(
+    open_at: Opener,
+    sleep: Callable[[float], Awaitable[None]],
+    store: Store,
+    task: FileToCopy,
+    on_bytes: Callable[[int], None] = lambda n: None,
+) -> Transferred:
+    """Stream the download `open_at` opens into `task.storage_key`, resuming a broken one
+    where it stopped (after a pause from `sleep`); raise if it cannot be stored verified."""
     copy = _Copy(task, on_bytes)
 
     async def body() -> AsyncIterator[bytes]:
         while True:
             try:
-                async with zoom.download(
-                    task.download_url,
-                    offset=copy.written,
-                    expected_extension=task.file_extension,
-                ) as download:
+                async with open_at(copy.written) as download:
                     async for chunk in copy.chunks_from(download):
                         yield chunk
                 break
@@ -88,7 +124,7 @@ async def transfer_file(
                 copy.resumes += 1
                 if copy.resumes >= RESUME_ATTEMPTS:
                     raise
-                await zoom.clock.sleep(min(8.0, 0.25 * 2**copy.resumes))
+                await sleep(min(8.0, 0.25 * 2**copy.resumes))
         if task.file_size is not None and copy.written != task.file_size:
             raise SizeMismatch(
                 f"{task.file_id}: Zoom announced {task.file_size} bytes and sent {copy.written}"

@@ -87,6 +87,8 @@ class ZoomClient:
         self._api_path = urlsplit(api_url).path.rstrip("/")
         self._api_url = api_url.rstrip("/")
         self._timeout = default_timeout(timeout)
+        # Another process can reach Zoom as this client does only over the network.
+        self._route = None if transport is not None or mounts else (proxy, timeout)
         self.http = httpx.AsyncClient(
             transport=transport,
             mounts=dict(mounts) if mounts else None,
@@ -104,6 +106,13 @@ class ZoomClient:
                 clock=self.clock,
             )
         self.tokens = tokens
+
+    @property
+    def download_route(self) -> tuple[str | None, float] | None:
+        """(proxy, timeout) for opening downloads from another process as this client
+        does; None when this client talks through a transport of its own process (the
+        tests' in-process emulator), which no other process can use."""
+        return self._route
 
     async def __aenter__(self) -> ZoomClient:
         return self
