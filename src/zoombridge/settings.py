@@ -161,6 +161,9 @@ class ArchiveSettings(BaseModel):
     users: Annotated[list[str], NoDecode] = []
     key_template: str = DEFAULT_KEY_TEMPLATE
     concurrency: int = Field(default=4, ge=1, le=64)
+    # Worker processes that copy the files (each any number at once), so the bytes and the
+    # durable bookkeeping do not share one interpreter lock; 0: copy in this process.
+    download_processes: int = Field(default=1, ge=0, le=16)
     lag_days: int = Field(default=2, ge=0, le=31)
     poll_seconds: float = Field(default=60.0, gt=0)
     delete_from_zoom: bool = False

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from call_log import Recorder
+from sqlalchemy import select
 
 from shared_helpers import archive_settings
 from zoombridge.app import DEFAULT_CONNECTION, ZoomBridge
@@ -17,6 +18,8 @@ from zoombridge.archive.catalog import file_identity
 from zoombridge.archive.service import SyncStatus, SyncSummary, read_status, sync_once
 from zoombridge.archive.verify import VerifyReport, verify_archive
 from zoombridge.clock import Clock
+from zoombridge.db import FileState
+from zoombridge.db.models import RecordingFileRow
 from zoombridge.emulator.transport import EmulatorTransport
 from zoombridge.emulator.world import EmuFile, World
 from zoombridge.zoom.models import RecordingFile
@@ -95,3 +98,19 @@ async def run_verify(bridge: ZoomBridge) -> VerifyReport:
 def stored_files(root: Path) -> dict[str, bytes]:
     """Everything under a local archive folder, by key."""
     return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def assert_archive_is_faithful(bridge: ZoomBridge, world: World, home: Path) -> dict[str, str]:
+    """Every row marked archived holds exactly the emulator's bytes; returns states by id."""
+    expected = served_files(world)
+    catalog = bridge.catalog()
+    with catalog.session() as session:
+        rows = session.scalars(select(RecordingFileRow)).all()
+    catalog.dispose()
+    for row in rows:
+        if row.state == FileState.ARCHIVED:
+            stored = (home / "archive" / row.storage_key).read_bytes()
+            assert stored == file_bytes(expected[row.file_id]), row.storage_key
+        else:
+            assert not (home / "archive" / row.storage_key).exists(), row.storage_key
+    return {row.file_id: row.state for row in rows}

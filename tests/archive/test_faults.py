@@ -5,34 +5,23 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from archive_helpers import MakeBridge, file_bytes, served_files, sync, sync_status
+from archive_helpers import (
+    MakeBridge,
+    assert_archive_is_faithful,
+    served_files,
+    sync,
+    sync_status,
+)
 from sqlalchemy import func, select
 
 from shared_helpers import archived_rows
-from zoombridge.app import ZoomBridge
 from zoombridge.archive.service import sync_once
 from zoombridge.clock import ManualClock
 from zoombridge.db import FileState
-from zoombridge.db.models import Host, Meeting, RecordingFileRow
+from zoombridge.db.models import Host, Meeting
 from zoombridge.emulator.world import World
 
 pytestmark = pytest.mark.anyio
-
-
-def assert_archive_is_faithful(bridge: ZoomBridge, world: World, home: Path) -> dict[str, str]:
-    """Every row marked archived holds exactly the emulator's bytes; returns states by id."""
-    expected = served_files(world)
-    catalog = bridge.catalog()
-    with catalog.session() as session:
-        rows = session.scalars(select(RecordingFileRow)).all()
-    catalog.dispose()
-    for row in rows:
-        if row.state == FileState.ARCHIVED:
-            stored = (home / "archive" / row.storage_key).read_bytes()
-            assert stored == file_bytes(expected[row.file_id]), row.storage_key
-        else:
-            assert not (home / "archive" / row.storage_key).exists(), row.storage_key
-    return {row.file_id: row.state for row in rows}
 
 
 # Page-token expiry needs listings past 300 meetings: test_paging.py covers it.

@@ -33,13 +33,13 @@ from zoombridge.archive.discover import (
     discover_host,
     plan_hosts,
 )
+from zoombridge.archive.download_pool import archive_copy
 from zoombridge.archive.grants import REAUTHORIZATION_NEEDED
 from zoombridge.archive.media_catalog import ready_for_processing
 from zoombridge.archive.media_workflows import enqueue_instance, enqueue_media_work
 from zoombridge.archive.publishing import Entry, enter_library
 from zoombridge.archive.runtime import ArchiveRuntime, runtime
 from zoombridge.archive.sidecar import write_sidecars
-from zoombridge.archive.transfer import transfer_file
 from zoombridge.clock import Clock
 from zoombridge.db import FileState
 from zoombridge.errors import (
@@ -194,7 +194,7 @@ async def _transfer(connection_id: int, task_data: dict[str, Any]) -> dict[str, 
     size, sha256, error = 0, None, None
     try:
         async with rt.transfer_slots:
-            done = await transfer_file(rt.zoom, rt.store, task, rt.progress.advance)
+            done = await archive_copy(rt, task)
         state, size, sha256 = FileState.ARCHIVED, done.size, done.sha256
     except ZoomNotFound as exc:  # deleted in Zoom before we got it: recorded, not retried
         state, error = FileState.GONE, str(exc)

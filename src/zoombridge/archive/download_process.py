@@ -1,0 +1,125 @@
+"""A download worker process: files copied from Zoom into storage, verified on the way,
+exactly as in the archive's own process (transfer.copy_file), several at once on one event
+loop, with the access token the archive hands over with each file.
+
+The archive sends `(job id, DownloadJob)` over a pipe and gets `(job id, outcome)` back; the
+worker keeps one HTTP client per route and one store per storage URL for its whole life,
+and counts the bytes it writes into a slot of an array it shares with the archive, so
+progress bars move during a long file. It imports only what a copy needs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import Any
+
+import httpx
+
+from zoombridge import errors
+from zoombridge.archive.transfer import Opener, copy_file
+from zoombridge.storage.store import Store, open_store
+from zoombridge.zoom.client import default_timeout
+from zoombridge.zoom.download import Download, open_download
+
+__all__ = ["DownloadJob", "serve_downloads"]
+
+_clients: dict[tuple[str | None, float], httpx.AsyncClient] = {}
+_stores: dict[str, Store] = {}
+
+
+@dataclass(frozen=True)
+class DownloadJob:
+    """One file to copy, and how to reach Zoom and the store from a worker process."""
+
+    file_id: str
+    download_url: str
+    storage_key: str
+    file_size: int | None
+    file_extension: str | None
+    bearer: str
+    store_url: str
+    proxy: str | None
+    timeout: float
+    slot: int  # this transfer's byte counter in the shared progress array
+
+
+def serve_downloads(conn: Connection, counters: Any) -> None:
+    """The worker process's main: copy what arrives on `conn` until it closes. It closes
+    when the archive's process ends, however it ended (SIGKILL included): the copies under
+    way are cancelled, which leaves no object behind, and the worker ends with them. No
+    orphan goes on writing into the archive that a restarted sync writes into."""
+    asyncio.run(_serve(conn, counters))
+
+
+async def _serve(conn: Connection, counters: Any) -> None:
+    loop = asyncio.get_running_loop()
+    closed = loop.create_future()
+    running: set[asyncio.Task[None]] = set()
+
+    def arrived() -> None:
+        try:
+            while conn.poll():
+                job_id, job = conn.recv()
+                task = loop.create_task(_answer(conn, job_id, job, counters))
+                running.add(task)
+                task.add_done_callback(running.discard)
+        except (EOFError, OSError):  # the archive closed the pipe, or is gone
+            loop.remove_reader(conn.fileno())
+            if not closed.done():
+                closed.set_result(None)
+
+    loop.add_reader(conn.fileno(), arrived)
+    await closed
+    for client in _clients.values():
+        await client.aclose()
+
+
+async def _answer(conn: Connection, job_id: int, job: DownloadJob, counters: Any) -> None:
+    outcome = await _copy(job, counters)
+    with contextlib.suppress(OSError):  # the archive is gone: nobody waits for the answer
+        conn.send((job_id, outcome))
+
+
+async def _copy(job: DownloadJob, counters: Any) -> dict[str, Any]:
+    """Copy `job`'s file; its size, SHA-256 and resume count, or the error that stopped it
+    (by class name and message: what went wrong is the archive's to record)."""
+
+    def on_bytes(size: int) -> None:
+        if job.slot >= 0:
+            counters[job.slot] += size
+
+    try:
+        http = _client(job.proxy, job.timeout)
+        store = _store(job.store_url)
+        done = await copy_file(_opener(http, job), asyncio.sleep, store, job, on_bytes)
+    except errors.ZoomBridgeError as exc:
+        return {"error": type(exc).__name__, "message": str(exc)}
+    except Exception as exc:  # noqa: BLE001 - a bug: the archive fails the file, retries later
+        return {"error": "unexpected", "message": f"unexpected: {exc!r}"}
+    return {"size": done.size, "sha256": done.sha256, "resumes": done.resumes}
+
+
+def _opener(http: httpx.AsyncClient, job: DownloadJob) -> Opener:
+    def open_at(offset: int) -> AbstractAsyncContextManager[Download]:
+        return open_download(http, job.download_url, job.bearer, offset, job.file_extension)
+
+    return open_at
+
+
+def _client(proxy: str | None, timeout: float) -> httpx.AsyncClient:
+    key = (proxy, timeout)
+    if key not in _clients:
+        _clients[key] = httpx.AsyncClient(
+            proxy=proxy, timeout=default_timeout(timeout), headers={"User-Agent": "zoombridge"}
+        )
+    return _clients[key]
+
+
+def _store(url: str) -> Store:
+    if url not in _stores:
+        _stores[url] = open_store(url)
+    return _stores[url]
