@@ -5,7 +5,9 @@ loop, with the access token the archive hands over with each file.
 The archive sends `(job id, DownloadJob)` over a pipe and gets `(job id, outcome)` back; the
 worker keeps one HTTP client per route and one store per storage URL for its whole life,
 and counts the bytes it writes into a slot of an array it shares with the archive, so
-progress bars move during a long file. It imports only what a copy needs.
+progress bars move during a long file. This module imports only what a copy needs, but
+"spawn" also re-imports the parent's main module in the worker (for the CLI, the whole
+application), which is most of the worker's memory.
 """
 
 from __future__ import annotations
