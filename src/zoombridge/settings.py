@@ -21,6 +21,7 @@
     ZOOMBRIDGE_ARCHIVE__USERS=a@x.org,b@x.org   only these hosts (default: every user)
     ZOOMBRIDGE_ARCHIVE__KEY_TEMPLATE=...    folder of each recorded instance (see storage.keys)
     ZOOMBRIDGE_ARCHIVE__CONCURRENCY=4       file transfers at once, per worker
+    ZOOMBRIDGE_ARCHIVE__DOWNLOAD_PROCESSES=1  processes copying the files; 0: in this one
     ZOOMBRIDGE_ARCHIVE__LAG_DAYS=2          days re-read before the cursor, for late files
     ZOOMBRIDGE_ARCHIVE__POLL_SECONDS=60     `zoombridge worker` syncs once per this many seconds
     ZOOMBRIDGE_WORKER_ID=...               a worker's stable id on PostgreSQL (default: host name)
