@@ -229,15 +229,9 @@ async def archive_copy(rt: ArchiveRuntime, task: FileTask) -> Transferred:
         "proxy": proxy,
         "timeout": timeout,
     }
-    token = await rt.zoom.tokens.token()
-    try:
-        return await pool.copy({**job, "bearer": token.value}, rt.progress.advance)
-    except errors.NotMediaError:
-        # Zoom answers an expired token with an HTML page: one fresh token, one retry (as
-        # ZoomClient.download does in this process).
-        await rt.zoom.tokens.invalidate(token)
-        fresh = await rt.zoom.tokens.token()
-        return await pool.copy({**job, "bearer": fresh.value}, rt.progress.advance)
+    return await rt.zoom.with_download_token(
+        lambda bearer: pool.copy({**job, "bearer": bearer}, rt.progress.advance)
+    )
 
 
 def shutdown_download_processes() -> None:

@@ -17,11 +17,11 @@ from __future__ import annotations
 import json as jsonlib
 import logging
 import random
-from collections.abc import AsyncIterator, Hashable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Mapping
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -41,6 +41,8 @@ from zoombridge.zoom.endpoints import Endpoint
 from zoombridge.zoom.errormap import error_from_response
 from zoombridge.zoom.pagination import month_windows, paginate
 from zoombridge.zoom.ratelimit import Category, Family, Plan, RateBudget
+
+T = TypeVar("T")
 
 __all__ = ["DEFAULT_API_URL", "DEFAULT_OAUTH_URL", "CallStats", "ZoomClient"]
 
@@ -271,16 +273,21 @@ class ZoomClient:
             async with opened(bearer) as download:
                 yield download
             return
-        token = await self.tokens.token()
         async with AsyncExitStack() as stack:
-            try:
-                download = await stack.enter_async_context(opened(token.value))
-            except NotMediaError:
-                # Zoom answers an expired token with an HTML page: one fresh token, one retry.
-                await self.tokens.invalidate(token)
-                fresh = await self.tokens.token()
-                download = await stack.enter_async_context(opened(fresh.value))
-            yield download
+            yield await self.with_download_token(
+                lambda value: stack.enter_async_context(opened(value))
+            )
+
+    async def with_download_token(self, fetch: Callable[[str], Awaitable[T]]) -> T:
+        """`fetch(access token)`, once more with a fresh token if it raises NotMediaError:
+        Zoom answers a download with an expired token with an HTML page, not a 401."""
+        token = await self.tokens.token()
+        try:
+            return await fetch(token.value)
+        except NotMediaError:
+            await self.tokens.invalidate(token)
+            fresh = await self.tokens.token()
+            return await fetch(fresh.value)
 
     @asynccontextmanager
     async def passthrough(
