@@ -66,3 +66,15 @@ def reload_until_finished(
         assert time.monotonic() < deadline, (_process(page, connection), attempt, after)
         time.sleep(0.3)
         page.reload()
+
+
+def sync_now_until_finished(page: Page, connection: str, after: datetime | None) -> None:
+    """Click "Sync now" on /status for `connection`, check it was asked, and wait for a round
+    started after `after` to read Finished (its class too, which colours it)."""
+    page.get_by_role("button", name="Sync now").click()
+    expect(page).to_have_url(re.compile(rf"/status\?asked={connection}"))
+    expect(page.get_by_role("status")).to_contain_text("Sync asked")
+    reload_until_finished(page, connection, after, 60)
+    expect(page.locator(f"section#{connection} dd.process")).to_have_class(
+        re.compile(r"\bfinished\b")
+    )

@@ -15,7 +15,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import httpx
-from browser_helpers import browser_sign_in, connect_with_zoom, reload_until_finished
+from browser_helpers import (
+    browser_sign_in,
+    connect_with_zoom,
+    reload_until_finished,
+    sync_now_until_finished,
+)
 from playwright.sync_api import Page, expect
 from portal_helpers import PASSWORD
 from sqlalchemy import select
@@ -121,13 +126,7 @@ def test_an_admin_connects_zoom_configures_the_connection_and_its_sync_finishes(
         made = {host: _record(zoom, host) for host in (CHOSEN, OTHER)}
         asked = clock.now()  # the round to wait for starts after this: the meetings exist
         assert asked > configured
-        page.get_by_role("button", name="Sync now").click()
-        expect(page).to_have_url(re.compile(r"/status\?asked=faculty"))
-        expect(page.get_by_role("status")).to_contain_text("Sync asked")
-        reload_until_finished(page, "faculty", asked, 60)
-        expect(page.locator("section#faculty dd.process")).to_have_class(
-            re.compile(r"\bfinished\b")
-        )
+        sync_now_until_finished(page, "faculty", asked)
 
         # the library: the chosen user's new recording, published; the other's is not there
         with _catalog(bridge) as catalog:

@@ -7,12 +7,16 @@ Content-Security-Policy: any violation fails the test."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_helpers import browser_sign_in, last_attempt, reload_until_finished
+from browser_helpers import (
+    browser_sign_in,
+    last_attempt,
+    reload_until_finished,
+    sync_now_until_finished,
+)
 from library_helpers import archive_once, library_portal, with_joined_video
 from playwright.sync_api import Page, expect
 from portal_helpers import PASSWORD
@@ -138,11 +142,5 @@ def test_an_admin_starts_a_sync_from_the_status_panel_and_it_finishes(
         expect(archived).not_to_have_text("0 B")
         before = last_attempt(page, "default")
         # the next round is an hour away (poll_seconds): only the button starts one now
-        page.get_by_role("button", name="Sync now").click()
-        expect(page).to_have_url(re.compile(r"/status\?asked=default"))
-        expect(page.get_by_role("status")).to_contain_text("Sync asked")
-        reload_until_finished(page, "default", before, 60)
-        expect(page.locator("section#default dd.process")).to_have_class(
-            re.compile(r"\bfinished\b")
-        )
+        sync_now_until_finished(page, "default", before)
         page.goto("about:blank")  # nothing left to load when the service stops
