@@ -99,6 +99,8 @@ def test_missing_credentials_are_named_before_any_call() -> None:
         ("USERS", "ada@example.edu, not-an-email", "not e-mail addresses: not-an-email"),
         ("START_DATE", "last year", "ZOOMBRIDGE_ARCHIVE__START_DATE"),
         ("CONCURRENCY", "0", "ZOOMBRIDGE_ARCHIVE__CONCURRENCY"),
+        ("DOWNLOAD_PROCESSES", "-1", "ZOOMBRIDGE_ARCHIVE__DOWNLOAD_PROCESSES"),
+        ("DOWNLOAD_PROCESSES", "many", "ZOOMBRIDGE_ARCHIVE__DOWNLOAD_PROCESSES"),
         ("LAG_DAYS", "90", "ZOOMBRIDGE_ARCHIVE__LAG_DAYS"),
     ],
 )
