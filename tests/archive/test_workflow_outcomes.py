@@ -18,15 +18,21 @@ from zoombridge.emulator.world import World
 pytestmark = pytest.mark.anyio
 
 
+BIG_FILE = 50_000  # at the test's download pace, a transfer of half a second or more
+
+
 async def cancel_first_file_workflow() -> str:
-    """Wait for a file transfer to start, cancel it, return its workflow id."""
+    """Wait for the transfer of a big file to start, cancel it, return its workflow id. (A
+    small file's transfer can end before the cancel lands: it would not fail.)"""
     while True:
         running = await DBOS.list_workflows_async(
-            workflow_id_prefix="zb-file:", status=["PENDING"], load_input=False
+            workflow_id_prefix="zb-file:", status=["PENDING"], load_input=True
         )
-        if running:
-            await DBOS.cancel_workflow_async(running[0].workflow_id)
-            return running[0].workflow_id
+        for status in running:
+            task = status.input["args"][1] if status.input else {}
+            if (task.get("file_size") or 0) >= BIG_FILE:
+                await DBOS.cancel_workflow_async(status.workflow_id)
+                return status.workflow_id
         await asyncio.sleep(0.01)
 
 
