@@ -9,7 +9,6 @@ emulator answers on a loopback socket (in this process, its world still in reach
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 import os
 import signal
 import subprocess
@@ -28,7 +27,12 @@ from sqlalchemy import select
 from shared_helpers import moto_s3
 from zoombridge.app import ZoomBridge
 from zoombridge.archive.catalog import FileTask
-from zoombridge.archive.download_pool import archive_copy, shutdown_download_processes
+from zoombridge.archive.child_process import ChildProcess, running_children
+from zoombridge.archive.download_pool import (
+    WORKER_NAME,
+    archive_copy,
+    shutdown_download_processes,
+)
 from zoombridge.archive.runtime import Progress
 from zoombridge.archive.service import SyncSummary, sync_once
 from zoombridge.cli.emulator import emulator_settings
@@ -40,7 +44,6 @@ from zoombridge.emulator.served import Served, serve_in_thread
 from zoombridge.emulator.world import World
 
 pytestmark = pytest.mark.anyio
-WORKER_NAME = "zoombridge-downloads"
 
 
 @pytest.fixture
@@ -62,8 +65,8 @@ def on_network(
     return ZoomBridge(settings, clock=clock)
 
 
-def download_workers() -> list[multiprocessing.Process]:
-    return [p for p in multiprocessing.active_children() if p.name == WORKER_NAME]
+def download_workers() -> list[ChildProcess]:
+    return [child for child in running_children() if child.name == WORKER_NAME]
 
 
 async def assert_the_next_sync_completes(
@@ -162,7 +165,7 @@ async def test_a_worker_killed_mid_copy_fails_its_files_cleanly_and_the_next_syn
             assert not syncing.done()
             await asyncio.sleep(0.05)
         (worker,) = download_workers()
-        os.kill(worker.pid or 0, signal.SIGKILL)
+        os.kill(worker.pid, signal.SIGKILL)
         world.faults.slow_download_bytes_per_second = 0
         first = await syncing
     assert first.failed > 0
@@ -215,7 +218,7 @@ def test_a_worker_does_not_outlive_a_killed_archive_process(tmp_path: Path) -> N
         "if __name__ == '__main__':\n"
         "    pool = DownloadPool(1)\n"
         "    worker = pool._worker()\n"
-        "    print(worker.process.pid, flush=True)\n"
+        "    print(worker.pid, flush=True)\n"
         "    time.sleep(60)\n"
     )
     (tmp_path / "archive_process.py").write_text(script)

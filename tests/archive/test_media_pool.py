@@ -1,14 +1,20 @@
-"""The media worker process: a crash in it fails only that call, and the next one works."""
+"""The media worker process: a crash in it fails only that call, and the next one works; media
+functions named to it run there, and the archive's process never imports PyAV."""
 
 from __future__ import annotations
 
 import asyncio
 import operator
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
-from zoombridge.archive.media_pool import in_media_process, shutdown_media_process
+from zoombridge.archive.instance_media import MEDIA_WORK, PROBE_MEDIA
+from zoombridge.archive.media_pool import MediaWork, in_media_process, shutdown_media_process
+from zoombridge.archive.media_results import MediaProbe
 
 
 def test_a_crashed_worker_fails_its_call_and_a_fresh_one_serves_the_next() -> None:
@@ -21,3 +27,37 @@ def test_a_crashed_worker_fails_its_call_and_a_fresh_one_serves_the_next() -> No
         assert asyncio.run(scenario()) == 5
     finally:
         shutdown_media_process()
+
+
+def test_named_media_work_runs_in_the_worker_and_its_errors_come_back() -> None:
+    missing = MediaWork[str]("zoombridge.archive.media_files", "no_such_function")
+
+    async def scenario() -> None:
+        with pytest.raises(AttributeError, match="no_such_function"):
+            await in_media_process(missing)
+        probe = await in_media_process(PROBE_MEDIA, Path("/nonexistent/recording.mp4"))
+        assert isinstance(probe, MediaProbe)
+        assert probe.problem
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        shutdown_media_process()
+
+
+def test_every_named_media_function_exists() -> None:
+    for work in MEDIA_WORK:
+        assert callable(work.function()), work
+
+
+def test_the_archive_process_never_imports_pyav() -> None:
+    """The archive hands media work to the worker by name: PyAV stays out of its memory."""
+    script = (
+        "import sys\n"
+        "import zoombridge.cli, zoombridge.archive.service, zoombridge.archive.instance_media\n"
+        "print(sorted(name for name in sys.modules if name == 'av' or name.startswith('av.')))\n"
+    )
+    out = subprocess.run(  # noqa: S603 - our own interpreter, fixed code
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "[]", out.stderr

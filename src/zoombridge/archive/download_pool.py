@@ -4,9 +4,10 @@ One process cannot carry a backfill's bytes and its bookkeeping at once: the dow
 reads, the hashing and the writes, and the durable workflows' statements and hand-offs, all
 wait for the same interpreter lock, and a backfill ran at a quarter of what plain httpx
 reaches on the same machine. So the copy (download, sniff, size check, SHA-256, atomic
-write: transfer.copy_file, the same code) runs in worker processes, one file each at a time,
-and this process keeps the workflows, the catalog and the Zoom token, which it hands to the
-worker with each file and refreshes when Zoom answers with an error page.
+write: transfer.copy_file, the same code) runs in download worker processes (fresh
+interpreters that import only the copy code, see child_process), and this process keeps the
+workflows, the catalog and the Zoom token, which it hands to the worker with each file and
+refreshes when Zoom answers with an error page.
 
 A worker can only reach what it can open itself: Zoom over the network (with the
 connection's proxy) and a file:// or s3:// store. A client on an in-process transport (the
@@ -16,11 +17,7 @@ tests' emulator) or any other store copies in this process, as does a connection
 
 from __future__ import annotations
 
-import asyncio
 import atexit
-import contextlib
-import itertools
-import multiprocessing
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -28,19 +25,17 @@ from urllib.parse import urlsplit
 
 from zoombridge import errors
 from zoombridge.archive.catalog import FileTask
-from zoombridge.archive.download_process import DownloadJob, serve_downloads
+from zoombridge.archive.child_process import ChildGone, ChildProcess
+from zoombridge.archive.download_process import DownloadJob
 from zoombridge.archive.runtime import ArchiveRuntime
 from zoombridge.archive.transfer import Transferred, transfer_file
 from zoombridge.storage import Store
 
-__all__ = ["DownloadPool", "archive_copy", "shutdown_download_processes"]
+__all__ = ["WORKER_NAME", "DownloadPool", "archive_copy", "shutdown_download_processes"]
 
-SLOTS = 1024  # copies in flight with live progress (more still copy, reported at the end)
-PROGRESS_SECONDS = 0.25
+WORKER_NAME = "zoombridge-downloads"
+WORKER_MODULE = "zoombridge.archive.download_process"
 WORKER_STORES = frozenset({"file", "s3"})
-# "spawn", never "fork": this process has threads, and a forked child could inherit a lock
-# held by one of them.
-SPAWN = multiprocessing.get_context("spawn")
 # What a worker's copy can raise, rebuilt here by name (the message says the rest).
 _ERRORS: dict[str, type[errors.ZoomBridgeError]] = {
     cls.__name__: cls
@@ -54,141 +49,44 @@ _ERRORS: dict[str, type[errors.ZoomBridgeError]] = {
         errors.ConfigurationError,
     )
 }
-Outcome = dict[str, Any]
-
-
-class WorkerGone(Exception):
-    """The worker process ended (killed, or out of memory) before it answered."""
-
-
-class DownloadWorker:
-    """One download worker process, the pipe to it, and the copies it has not answered."""
-
-    def __init__(self, counters: Any) -> None:
-        ours, theirs = SPAWN.Pipe()
-        self.process = SPAWN.Process(
-            target=serve_downloads,
-            args=(theirs, counters),
-            name="zoombridge-downloads",
-            daemon=True,
-        )
-        self.process.start()
-        theirs.close()
-        self._conn = ours
-        self._send_lock = threading.Lock()
-        self._waiting: dict[int, tuple[asyncio.AbstractEventLoop, asyncio.Future[Outcome]]] = {}
-        self.alive = True
-        threading.Thread(target=self._read_answers, daemon=True).start()
-
-    @property
-    def load(self) -> int:
-        return len(self._waiting)
-
-    def submit(self, job_id: int, job: DownloadJob) -> asyncio.Future[Outcome]:
-        loop = asyncio.get_running_loop()
-        answer: asyncio.Future[Outcome] = loop.create_future()
-        self._waiting[job_id] = (loop, answer)
-        try:
-            with self._send_lock:
-                self._conn.send((job_id, job))
-        except OSError:
-            self._waiting.pop(job_id, None)
-            self.alive = False
-            raise WorkerGone from None
-        return answer
-
-    def _read_answers(self) -> None:
-        """In a thread of its own: answers go to the loop of whoever waits for them."""
-        while True:
-            try:
-                job_id, outcome = self._conn.recv()
-            except (EOFError, OSError):
-                break
-            entry = self._waiting.pop(job_id, None)
-            if entry:
-                _settle(*entry, outcome)
-        self.alive = False
-        while self._waiting:
-            _settle(*self._waiting.popitem()[1], None)
-
-    def stop(self) -> None:
-        """End the process now; a copy it was running leaves no object behind."""
-        self.alive = False
-        self.process.kill()
-        self.process.join(5)
-        self._conn.close()
-
-
-def _settle(
-    loop: asyncio.AbstractEventLoop, answer: asyncio.Future[Outcome], outcome: Outcome | None
-) -> None:
-    def settle() -> None:
-        if answer.done():
-            return
-        if outcome is None:
-            answer.set_exception(WorkerGone())
-        else:
-            answer.set_result(outcome)
-
-    with contextlib.suppress(RuntimeError):  # that loop is closed: nobody waits any more
-        loop.call_soon_threadsafe(settle)
 
 
 class DownloadPool:
     """Up to `processes` download workers, each copying any number of files at once (the
-    archive's transfer slots bound how many), and their shared byte counters."""
+    archive's transfer slots bound how many)."""
 
     def __init__(self, processes: int) -> None:
         self.processes = processes
-        self._counters: Any = SPAWN.RawArray("q", SLOTS)
-        self._free = list(range(SLOTS))
-        self._workers: list[DownloadWorker] = []
-        self._ids = itertools.count()
+        self._workers: list[ChildProcess] = []
         self._lock = threading.Lock()
 
-    def _worker(self) -> DownloadWorker:
+    def _worker(self) -> ChildProcess:
         """The least busy live worker, or a new one while there are fewer than allowed."""
         with self._lock:
             self._workers = [worker for worker in self._workers if worker.alive]
             if len(self._workers) < self.processes:
-                self._workers.append(DownloadWorker(self._counters))
+                self._workers.append(ChildProcess(WORKER_MODULE, WORKER_NAME))
             return min(self._workers, key=lambda worker: worker.load)
 
     async def copy(self, job: dict[str, Any], on_bytes: Callable[[int], None]) -> Transferred:
-        """Copy one file in a worker, reporting its bytes to `on_bytes` as they are written."""
-        slot = self._free.pop() if self._free else -1
-        if slot >= 0:
-            self._counters[slot] = 0
-        reported = 0
-        answer: asyncio.Future[Outcome] | None = None
+        """Copy one file in a worker; the worker reports the bytes it writes as it goes (a
+        few times a second), and they go to `on_bytes`."""
         try:
-            answer = self._worker().submit(next(self._ids), DownloadJob(**job, slot=slot))
-            while not answer.done():
-                await asyncio.wait({answer}, timeout=PROGRESS_SECONDS)
-                if slot >= 0:
-                    written = self._counters[slot]
-                    on_bytes(written - reported)
-                    reported = written
-            outcome = answer.result()
-        except WorkerGone:
+            outcome = await self._worker().call(DownloadJob(**job), on_bytes)
+        except ChildGone:
             raise errors.RetriableError(
                 f"{job['storage_key']}: the download worker process ended during the copy "
                 "(killed, or out of memory); nothing was marked archived"
             ) from None
-        finally:
-            if slot >= 0 and answer is not None and answer.done():
-                self._free.append(slot)  # a cancelled copy may still count into its slot
         if "error" in outcome:
             raise _ERRORS.get(outcome["error"], errors.ZoomBridgeError)(outcome["message"])
-        if slot < 0:
-            on_bytes(outcome["size"])
         return Transferred(outcome["size"], outcome["sha256"], outcome["resumes"])
 
     def shutdown(self) -> None:
         with self._lock:
             workers, self._workers = self._workers, []
         for worker in workers:
-            worker.stop()
+            worker.stop()  # a copy under way leaves no object behind
 
 
 _lock = threading.Lock()

@@ -1,19 +1,19 @@
-"""A download worker process: files copied from Zoom into storage, verified on the way,
-exactly as in the archive's own process (transfer.copy_file), several at once on one event
-loop, with the access token the archive hands over with each file.
+"""A download worker process: files copied from Zoom into storage, verified on the way, exactly
+as in the archive's own process (transfer.copy_file), several at once on one event loop,
+with the access token the archive hands over with each file.
 
-The archive sends `(job id, DownloadJob)` over a pipe and gets `(job id, outcome)` back; the
-worker keeps one HTTP client per route and one store per storage URL for its whole life,
-and counts the bytes it writes into a slot of an array it shares with the archive, so
-progress bars move during a long file. This module imports only what a copy needs, but
-"spawn" also re-imports the parent's main module in the worker (for the CLI, the whole
-application), which is most of the worker's memory.
+Started by child_process in a fresh interpreter, it imports only what a copy needs. The
+archive sends `(id, DownloadJob)`; the worker answers with the copy's size, SHA-256 and
+resume count, or its error, and before that reports the bytes it writes a few times a
+second, so progress bars move during a long file. It keeps one HTTP client per route and one
+store per storage URL for its whole life.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import defaultdict
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -27,8 +27,9 @@ from zoombridge.storage.store import Store, open_store
 from zoombridge.zoom.client import default_timeout
 from zoombridge.zoom.download import Download, open_download
 
-__all__ = ["DownloadJob", "serve_downloads"]
+__all__ = ["DownloadJob", "serve"]
 
+PROGRESS_SECONDS = 0.25
 _clients: dict[tuple[str | None, float], httpx.AsyncClient] = {}
 _stores: dict[str, Store] = {}
 
@@ -46,27 +47,56 @@ class DownloadJob:
     store_url: str
     proxy: str | None
     timeout: float
-    slot: int  # this transfer's byte counter in the shared progress array
 
 
-def serve_downloads(conn: Connection, counters: Any) -> None:
+class Replies:
+    """What goes back to the archive: each copy's bytes written since the last report, sent
+    every PROGRESS_SECONDS, and its outcome, sent after the last of its bytes."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._unreported: defaultdict[int, int] = defaultdict(int)
+
+    def written(self, job_id: int, size: int) -> None:
+        self._unreported[job_id] += size
+
+    def report(self) -> None:
+        for job_id in list(self._unreported):
+            self._report(job_id)
+
+    def answer(self, job_id: int, outcome: dict[str, Any]) -> None:
+        self._report(job_id)
+        self._send((job_id, True, outcome))
+
+    def _report(self, job_id: int) -> None:
+        size = self._unreported.pop(job_id, 0)
+        if size:
+            self._send((job_id, False, size))
+
+    def _send(self, message: tuple[int, bool, Any]) -> None:
+        with contextlib.suppress(OSError):  # the archive is gone: nobody waits for it
+            self._conn.send(message)
+
+
+def serve(conn: Connection) -> None:
     """The worker process's main: copy what arrives on `conn` until it closes. It closes
     when the archive's process ends, however it ended (SIGKILL included): the copies under
     way are cancelled, which leaves no object behind, and the worker ends with them. No
     orphan goes on writing into the archive that a restarted sync writes into."""
-    asyncio.run(_serve(conn, counters))
+    asyncio.run(_serve(conn))
 
 
-async def _serve(conn: Connection, counters: Any) -> None:
+async def _serve(conn: Connection) -> None:
     loop = asyncio.get_running_loop()
     closed = loop.create_future()
     running: set[asyncio.Task[None]] = set()
+    replies = Replies(conn)
 
     def arrived() -> None:
         try:
             while conn.poll():
                 job_id, job = conn.recv()
-                task = loop.create_task(_answer(conn, job_id, job, counters))
+                task = loop.create_task(_answer(replies, job_id, job))
                 running.add(task)
                 task.add_done_callback(running.discard)
         except (EOFError, OSError):  # the archive closed the pipe, or is gone
@@ -75,25 +105,21 @@ async def _serve(conn: Connection, counters: Any) -> None:
                 closed.set_result(None)
 
     loop.add_reader(conn.fileno(), arrived)
-    await closed
+    while not closed.done():
+        await asyncio.wait({closed}, timeout=PROGRESS_SECONDS)
+        replies.report()
     for client in _clients.values():
         await client.aclose()
 
 
-async def _answer(conn: Connection, job_id: int, job: DownloadJob, counters: Any) -> None:
-    outcome = await _copy(job, counters)
-    with contextlib.suppress(OSError):  # the archive is gone: nobody waits for the answer
-        conn.send((job_id, outcome))
+async def _answer(replies: Replies, job_id: int, job: DownloadJob) -> None:
+    outcome = await _copy(job, lambda size: replies.written(job_id, size))
+    replies.answer(job_id, outcome)
 
 
-async def _copy(job: DownloadJob, counters: Any) -> dict[str, Any]:
+async def _copy(job: DownloadJob, on_bytes: Any) -> dict[str, Any]:
     """Copy `job`'s file; its size, SHA-256 and resume count, or the error that stopped it
     (by class name and message: what went wrong is the archive's to record)."""
-
-    def on_bytes(size: int) -> None:
-        if job.slot >= 0:
-            counters[job.slot] += size
-
     try:
         http = _client(job.proxy, job.timeout)
         store = _store(job.store_url)

@@ -31,18 +31,23 @@ from zoombridge.archive.media_catalog import (
     record_probe,
     save_asset,
 )
-from zoombridge.archive.media_join import join_segments
-from zoombridge.archive.media_pool import in_media_process
-from zoombridge.archive.media_probe import PROBE_VERSION, MediaProbe, probe_media
+from zoombridge.archive.media_pool import MediaWork, in_media_process
+from zoombridge.archive.media_results import PROBE_VERSION, JoinResult, MediaProbe, Thumbnail
 from zoombridge.archive.runtime import ArchiveRuntime
 from zoombridge.archive.search_indexing import first_start, index_instance
-from zoombridge.archive.thumbnails import poster_frame
 from zoombridge.db.models import MediaAsset, Meeting, RecordingFileRow
 from zoombridge.errors import UnusableMedia
 from zoombridge.storage import InstanceKeys
 from zoombridge.storage.store import file_pieces
 
-__all__ = ["InstanceReport", "JoinedRecording", "process_instance"]
+__all__ = ["MEDIA_WORK", "InstanceReport", "JoinedRecording", "process_instance"]
+
+# The media functions this module has run in the media worker, named so that this process
+# does not import them (nor PyAV).
+PROBE_MEDIA = MediaWork[MediaProbe]("zoombridge.archive.media_probe", "probe_media")
+JOIN_SEGMENTS = MediaWork[JoinResult]("zoombridge.archive.media_join", "join_segments")
+POSTER_FRAME = MediaWork[Thumbnail | None]("zoombridge.archive.thumbnails", "poster_frame")
+MEDIA_WORK = (PROBE_MEDIA, JOIN_SEGMENTS, POSTER_FRAME)
 
 
 @dataclass
@@ -102,7 +107,7 @@ async def _probe_files(
             continue
         async with rt.store.local_copy(row.storage_key, scratch) as path:
             probe = await in_media_process(
-                probe_media,
+                PROBE_MEDIA,
                 path,
                 expected_seconds=_expected_seconds(row),
                 tolerance_seconds=rt.settings.media_tolerance_seconds,
@@ -190,7 +195,7 @@ async def _join_group(
     output = scratch / f"joined-{len(report.joined)}{Path(key).suffix}"
     async with _local_copies(rt, group, scratch) as paths:
         try:
-            result = await in_media_process(join_segments, paths, output)
+            result = await in_media_process(JOIN_SEGMENTS, paths, output)
         except UnusableMedia as exc:
             report.notes.append(f"not joined: {key}: {exc}")
             return None
@@ -274,7 +279,7 @@ async def _make_thumbnails(
             continue
         output = scratch / f"thumbnail-{report.thumbnails}.jpg"
         async with rt.store.local_copy(source, scratch) as path:
-            made = await in_media_process(poster_frame, path, output)
+            made = await in_media_process(POSTER_FRAME, path, output)
         if made is None:
             continue
         await _store_made(

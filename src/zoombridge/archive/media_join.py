@@ -13,36 +13,19 @@ the join makes anyway); a damaged input raises `UnusableMedia` and leaves no out
 from __future__ import annotations
 
 from contextlib import ExitStack
-from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import av
 
 from zoombridge.archive.media_audit import PacketAudit
 from zoombridge.archive.media_files import atomic_output
 from zoombridge.archive.media_reencode import reencode
+from zoombridge.archive.media_results import JoinResult
 from zoombridge.archive.media_segments import Segment, copy_blockers, demuxed, open_segments
 from zoombridge.errors import UnusableMedia
 
 __all__ = ["JoinResult", "UnusableMedia", "join_segments"]
-
-
-@dataclass(frozen=True)
-class JoinResult:
-    """The joined asset: how it was made, how long it lasts, where each segment starts in it."""
-
-    output: Path
-    method: Literal["copy", "reencode"]
-    duration_s: float  # read back from the written file
-    offsets_s: tuple[float, ...]  # where segment k starts on the joined timeline
-    segment_durations_s: tuple[float, ...]
-    reencode_reasons: tuple[str, ...] = ()  # why a stream copy was not possible
-
-    def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["output"] = str(self.output)
-        return data
 
 
 def join_segments(inputs: list[Path], output: Path) -> JoinResult:

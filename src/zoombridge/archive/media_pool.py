@@ -3,82 +3,81 @@
 PyAV's demux/remux loops run in Python and hold the GIL for most of their time: in a thread
 they slowed the transfers' event loop (which reads the sockets) as much as they ran. A
 worker process has its own interpreter, so a backfill's downloads and the media work of the
-instances already archived go on side by side on two cores. One process: the transfers
-keep the other core. It is started on first use ("spawn", never "fork": this process has
-threads, and a forked child could inherit a lock held by one of them) and reused; a crash
-of the worker (a damaged file can crash FFmpeg) starts a fresh one for the next call.
+instances already archived go on side by side on two cores. One process: the transfers keep
+the other core. It is started on first use, as a fresh interpreter that imports only the
+media code (child_process says why), and reused. A crash of the worker (a damaged file can
+crash FFmpeg) starts a fresh one for the next call.
 """
 
 from __future__ import annotations
 
-import asyncio
 import atexit
-import functools
-import multiprocessing
-import os
+import importlib
 import threading
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
-__all__ = ["in_media_process", "shutdown_media_process"]
+from zoombridge.archive.child_process import ChildGone, ChildProcess
+
+__all__ = ["MEDIA_NAME", "MediaWork", "in_media_process", "shutdown_media_process"]
 
 T = TypeVar("T")
-MEDIA_PROCESSES = 1
-MEDIA_NICENESS = 10  # added to the worker process's nice value
+MEDIA_NAME = "zoombridge-media"
+STOP_GRACE_SECONDS = 30.0  # a call under way may finish before the worker is killed
+
+
+@dataclass(frozen=True)
+class MediaWork(Generic[T]):
+    """A media function named by its module, returning T: the archive's process never
+    imports it, nor PyAV with it; the media worker imports it when it runs the call."""
+
+    module: str
+    name: str
+
+    def function(self) -> Callable[..., T]:
+        work: Callable[..., T] = getattr(importlib.import_module(self.module), self.name)
+        return work
+
 
 _lock = threading.Lock()
-_pool: ProcessPoolExecutor | None = None
+_child: ChildProcess | None = None
 
 
-def _executor() -> ProcessPoolExecutor:
-    global _pool
+def _media_child() -> ChildProcess:
+    global _child
     with _lock:
-        if _pool is None:
-            context = multiprocessing.get_context("spawn")
-            _pool = ProcessPoolExecutor(
-                max_workers=MEDIA_PROCESSES, mp_context=context, initializer=_lower_priority
-            )
-        return _pool
+        if _child is None or not _child.alive:
+            _child = ChildProcess("zoombridge.archive.media_process", MEDIA_NAME)
+        return _child
 
 
-def _lower_priority() -> None:
-    """Media work runs at a lower CPU priority than the archive: when the cores are busy, a
-    backfill's transfers go first and the probes and joins of finished instances use what
-    is left, instead of halving the transfers' pace."""
-    os.nice(MEDIA_NICENESS)
-
-
-async def in_media_process(work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+async def in_media_process(work: MediaWork[T] | Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """`work(*args, **kwargs)` in the media worker process (arguments and result pickled)."""
-    pool = _executor()
-    loop = asyncio.get_running_loop()
     try:
-        return await loop.run_in_executor(pool, functools.partial(work, *args, **kwargs))
-    except BrokenProcessPool:
-        _forget(pool)
+        outcome = await _media_child().call((work, args, kwargs))
+    except ChildGone:
         raise RuntimeError(
-            f"the media worker process stopped while running {work.__name__} "
+            f"the media worker process stopped while running {_name(work)} "
             "(a damaged file can crash FFmpeg); the next sync tries again"
         ) from None
+    if "error" in outcome:
+        raise outcome["error"]
+    value: T = outcome["value"]
+    return value
 
 
-def _forget(pool: ProcessPoolExecutor) -> None:
-    global _pool
-    with _lock:
-        if _pool is pool:
-            _pool = None
-    pool.shutdown(wait=False, cancel_futures=True)
+def _name(work: MediaWork[Any] | Callable[..., Any]) -> str:
+    return work.name if isinstance(work, MediaWork) else work.__name__
 
 
 def shutdown_media_process() -> None:
     """Stop the worker process (at exit, or when a test wants a clean slate)."""
-    global _pool
+    global _child
     with _lock:
-        pool, _pool = _pool, None
-    if pool is not None:
-        pool.shutdown(wait=True, cancel_futures=True)
+        child, _child = _child, None
+    if child is not None:
+        child.stop(STOP_GRACE_SECONDS)
 
 
 atexit.register(shutdown_media_process)

@@ -19,8 +19,7 @@ do, so stored probes older than it can be redone.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -28,71 +27,12 @@ import av
 
 from zoombridge.archive.media_audit import PacketAudit, ffmpeg_reason
 from zoombridge.archive.media_files import is_mp4_family, mp4_structure_problem
+from zoombridge.archive.media_results import PROBE_VERSION, MediaProbe, StreamInfo
 
 __all__ = ["DEFAULT_TOLERANCE_S", "PROBE_VERSION", "MediaProbe", "StreamInfo", "probe_media"]
 
-PROBE_VERSION = 1
 # Zoom's recording_start/recording_end are whole seconds and bracket a little start-up time.
 DEFAULT_TOLERANCE_S = 2.0
-
-
-@dataclass(frozen=True)
-class StreamInfo:
-    """One stream: geometry and rate for video, sample rate and channels for audio."""
-
-    kind: str  # "video", "audio", "subtitle", "data"...
-    codec: str
-    profile: str | None = None
-    width: int | None = None
-    height: int | None = None
-    fps: float | None = None
-    sample_rate: int | None = None
-    channels: int | None = None
-
-
-@dataclass(frozen=True)
-class MediaProbe:
-    """What a probe found. `problem` is None exactly when nothing is wrong."""
-
-    size_bytes: int
-    container: str | None  # FFmpeg's demuxer name, e.g. "mov,mp4,m4a,3gp,3g2,mj2"
-    duration_s: float | None  # as demuxed: how long the packets really last
-    streams: tuple[StreamInfo, ...]
-    decodes: bool
-    problem: str | None
-    version: int = PROBE_VERSION
-
-    @property
-    def ok(self) -> bool:
-        return self.problem is None
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self) | {"streams": [asdict(s) for s in self.streams]}
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> MediaProbe:
-        """The probe `to_json` gave; ValueError naming the field when `data` is not one."""
-        try:
-            streams = tuple(StreamInfo(**dict(item)) for item in data["streams"])
-            probe = cls(**{**data, "streams": streams, "version": data["version"]})
-        except (KeyError, TypeError) as exc:
-            raise ValueError(f"not a stored media probe: {exc}") from exc
-        _check_types(probe)
-        return probe
-
-
-def _check_types(probe: MediaProbe) -> None:
-    expected: dict[str, tuple[type, ...]] = {
-        "size_bytes": (int,),
-        "container": (str, type(None)),
-        "duration_s": (int, float, type(None)),
-        "decodes": (bool,),
-        "problem": (str, type(None)),
-        "version": (int,),
-    }
-    for name, types in expected.items():
-        if not isinstance(getattr(probe, name), types):
-            raise ValueError(f"not a stored media probe: {name} is {getattr(probe, name)!r}")
 
 
 def probe_media(

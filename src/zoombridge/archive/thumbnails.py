@@ -13,7 +13,6 @@ The JPEG is encoded by FFmpeg's mjpeg encoder through PyAV, so no imaging librar
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from typing import Any
 import av
 
 from zoombridge.archive.media_files import atomic_output
+from zoombridge.archive.media_results import Thumbnail
 
 __all__ = ["MAX_DECODE", "SAMPLES", "Thumbnail", "poster_frame"]
 
@@ -28,15 +28,6 @@ SAMPLES = 6
 MAX_DECODE = 150  # frames decoded forward from a keyframe to reach one instant
 _MEASURE_WIDTH = 64  # detail is judged on a copy this wide: cheap, and enough to tell flat apart
 _JPEG_QUALITY = 3  # mjpeg quantiser, 2 (best) .. 31
-
-
-@dataclass(frozen=True)
-class Thumbnail:
-    path: Path
-    width: int
-    height: int
-    at_s: float  # where in the video the frame is
-    detail: float  # standard deviation of luma, 0 for a flat frame
 
 
 def poster_frame(video: Path, output: Path, *, width: int = 320) -> Thumbnail | None:

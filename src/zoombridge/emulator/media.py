@@ -11,6 +11,7 @@ of zeros follows the real file (players skip it), streamed from one shared buffe
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import io
 import math
 import os
@@ -22,11 +23,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-import av
-
 __all__ = ["MediaBody", "MediaSpec", "media_body", "render_media"]
 
 FORMAT_VERSION = 1
+# PyAV is imported by the functions that encode, when the first file is rendered: every
+# `zoombridge` command loads the emulator's modules, a sync never renders media, and PyAV
+# costs a process about 24 MB.
+_PYAV_VERSION = importlib.metadata.version("av")
 ZEROS = bytes(1 << 20)
 MAX_DURATION = 6 * 3600
 SAMPLE_RATES = (8000, 16000, 22050, 44100, 48000)
@@ -72,7 +75,7 @@ class MediaSpec:
         return MediaSpec(**data)
 
     def cache_key(self) -> str:
-        fields = {**asdict(self.unpadded()), "v": FORMAT_VERSION, "av": av.__version__}
+        fields = {**asdict(self.unpadded()), "v": FORMAT_VERSION, "av": _PYAV_VERSION}
         return hashlib.sha256(repr(sorted(fields.items())).encode()).hexdigest()[:32]
 
 
@@ -162,6 +165,8 @@ def _store(path: Path, data: bytes) -> None:
 
 
 def _encode(spec: MediaSpec) -> bytes:
+    import av
+
     buffer = io.BytesIO()
     container_format = {"video": "mp4", "audio": "ipod", "mp3": "mp3"}[spec.kind]
     with av.open(buffer, "w", format=container_format) as container:
@@ -189,6 +194,8 @@ def _video_stream(container: Any, spec: MediaSpec) -> Any:
 
 
 def _write_video(container: Any, stream: Any, spec: MediaSpec) -> None:
+    import av
+
     frames = max(1, round(spec.duration * spec.fps))
     for index in range(frames):
         frame = av.VideoFrame(spec.width, spec.height, "yuv420p")
@@ -216,6 +223,8 @@ def _plane_bytes(plane: Any, index: int, plane_index: int, seed: int) -> bytes:
 
 
 def _write_audio(container: Any, stream: Any, spec: MediaSpec) -> None:
+    import av
+
     rate = spec.sample_rate
     frame_size = stream.codec_context.frame_size or 1024
     total = round(spec.duration * rate)
