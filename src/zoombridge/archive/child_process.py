@@ -130,10 +130,12 @@ class ChildProcess:
     def stop(self, grace: float = 0.0) -> None:
         """Close the pipe, let the worker end within `grace` seconds, then kill it."""
         self.alive = False
-        with contextlib.suppress(OSError):  # already closed by the worker's end
-            # shutdown, not only close: the reader thread's recv holds the socket open
-            with socket.fromfd(self._conn.fileno(), socket.AF_UNIX, socket.SOCK_STREAM) as end:
-                end.shutdown(socket.SHUT_RDWR)
+        # shutdown, not only close: the reader thread's recv holds the socket open
+        with (
+            contextlib.suppress(OSError),  # the worker's end closed it already
+            socket.fromfd(self._conn.fileno(), socket.AF_UNIX, socket.SOCK_STREAM) as end,
+        ):
+            end.shutdown(socket.SHUT_RDWR)
         self._conn.close()
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.popen.wait(grace)
