@@ -24,8 +24,7 @@ import httpx
 from zoombridge import errors
 from zoombridge.archive.transfer import Opener, copy_file
 from zoombridge.storage.store import Store, open_store
-from zoombridge.zoom.client import default_timeout
-from zoombridge.zoom.download import Download, open_download
+from zoombridge.zoom.download import Download, default_timeout, open_download
 
 __all__ = ["DownloadJob", "serve"]
 

@@ -11,23 +11,74 @@ Area modules (`users`, `recordings`, `meetings`, `reports`, `phone`) hold thin t
 functions; `webhooks` verifies and parses what Zoom pushes.
 """
 
-from zoombridge.zoom import meetings, phone, recordings, reports, users
-from zoombridge.zoom.auth import AccessToken, ServerToServerTokens, TokenSource
-from zoombridge.zoom.client import DEFAULT_API_URL, DEFAULT_OAUTH_URL, ZoomClient
-from zoombridge.zoom.download import Download
-from zoombridge.zoom.endpoints import ENDPOINTS, Endpoint
-from zoombridge.zoom.models import RecordingFile, RecordingMeeting, User
-from zoombridge.zoom.oauth import (
-    AuthorizationCodeFlow,
-    AuthorizationRequest,
-    FileGrantStore,
-    GrantStore,
-    MemoryGrantStore,
-    UserGrant,
-    UserTokens,
-)
-from zoombridge.zoom.pagination import month_windows, paginate, path_id
-from zoombridge.zoom.ratelimit import Category, RateBudget, parse_retry_after
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from zoombridge.zoom import meetings, phone, recordings, reports, users
+    from zoombridge.zoom.auth import AccessToken, ServerToServerTokens, TokenSource
+    from zoombridge.zoom.client import DEFAULT_API_URL, DEFAULT_OAUTH_URL, ZoomClient
+    from zoombridge.zoom.download import Download
+    from zoombridge.zoom.endpoints import ENDPOINTS, Endpoint
+    from zoombridge.zoom.models import RecordingFile, RecordingMeeting, User
+    from zoombridge.zoom.oauth import (
+        AuthorizationCodeFlow,
+        AuthorizationRequest,
+        FileGrantStore,
+        GrantStore,
+        MemoryGrantStore,
+        UserGrant,
+        UserTokens,
+    )
+    from zoombridge.zoom.pagination import month_windows, paginate, path_id
+    from zoombridge.zoom.ratelimit import Category, RateBudget, parse_retry_after
+
+# Each name is imported on first use: a process that needs one module of the client (the
+# download worker needs only `download`) does not load the rest, and its pydantic models.
+_WHERE = {
+    "meetings": "zoombridge.zoom.meetings",
+    "phone": "zoombridge.zoom.phone",
+    "recordings": "zoombridge.zoom.recordings",
+    "reports": "zoombridge.zoom.reports",
+    "users": "zoombridge.zoom.users",
+    "AccessToken": "zoombridge.zoom.auth",
+    "ServerToServerTokens": "zoombridge.zoom.auth",
+    "TokenSource": "zoombridge.zoom.auth",
+    "DEFAULT_API_URL": "zoombridge.zoom.client",
+    "DEFAULT_OAUTH_URL": "zoombridge.zoom.client",
+    "ZoomClient": "zoombridge.zoom.client",
+    "Download": "zoombridge.zoom.download",
+    "ENDPOINTS": "zoombridge.zoom.endpoints",
+    "Endpoint": "zoombridge.zoom.endpoints",
+    "RecordingFile": "zoombridge.zoom.models",
+    "RecordingMeeting": "zoombridge.zoom.models",
+    "User": "zoombridge.zoom.models",
+    "AuthorizationCodeFlow": "zoombridge.zoom.oauth",
+    "AuthorizationRequest": "zoombridge.zoom.oauth",
+    "FileGrantStore": "zoombridge.zoom.oauth",
+    "GrantStore": "zoombridge.zoom.oauth",
+    "MemoryGrantStore": "zoombridge.zoom.oauth",
+    "UserGrant": "zoombridge.zoom.oauth",
+    "UserTokens": "zoombridge.zoom.oauth",
+    "month_windows": "zoombridge.zoom.pagination",
+    "paginate": "zoombridge.zoom.pagination",
+    "path_id": "zoombridge.zoom.pagination",
+    "Category": "zoombridge.zoom.ratelimit",
+    "RateBudget": "zoombridge.zoom.ratelimit",
+    "parse_retry_after": "zoombridge.zoom.ratelimit",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module = importlib.import_module(_WHERE[name])
+    value = module if _WHERE[name].endswith("." + name) else getattr(module, name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "DEFAULT_API_URL",

@@ -36,7 +36,7 @@ from zoombridge.errors import (
     ZoomServerError,
 )
 from zoombridge.zoom.auth import AccessToken, ServerToServerTokens, TokenSource
-from zoombridge.zoom.download import Download, open_download
+from zoombridge.zoom.download import Download, default_timeout, open_download
 from zoombridge.zoom.endpoints import Endpoint
 from zoombridge.zoom.errormap import error_from_response
 from zoombridge.zoom.pagination import month_windows, paginate
@@ -52,11 +52,6 @@ DEFAULT_API_URL = "https://api.zoom.us/v2"
 DEFAULT_OAUTH_URL = "https://zoom.us"
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "PATCH"})
 Params = Mapping[str, str | int | bool | None]
-
-
-def default_timeout(seconds: float) -> httpx.Timeout:
-    """Every phase bounded: a dead peer is noticed within `seconds`, never a hang."""
-    return httpx.Timeout(seconds, connect=min(10.0, seconds))
 
 
 class ZoomClient:

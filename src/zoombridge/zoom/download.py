@@ -20,7 +20,7 @@ import httpx
 
 from zoombridge.errors import NotMediaError, TransportError, ZoomNotFound, ZoomServerError
 
-__all__ = ["Download", "looks_like_error_page", "open_download"]
+__all__ = ["Download", "default_timeout", "looks_like_error_page", "open_download"]
 
 SNIFF_BYTES = 1024
 JSON_EXTENSIONS = frozenset({"JSON"})
@@ -36,6 +36,11 @@ _ERROR_KEYS = frozenset({"errorCode", "errorMessage", "code", "message", "status
 READ_BYTES = 1024 * 1024
 if httpcore.AsyncHTTP11Connection.READ_NUM_BYTES < READ_BYTES:
     httpcore.AsyncHTTP11Connection.READ_NUM_BYTES = READ_BYTES
+
+
+def default_timeout(seconds: float) -> httpx.Timeout:
+    """Every phase bounded: a dead peer is noticed within `seconds`, never a hang."""
+    return httpx.Timeout(seconds, connect=min(10.0, seconds))
 
 
 class Download:
