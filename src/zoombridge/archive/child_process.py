@@ -50,13 +50,7 @@ class ChildProcess:
         self.name = name
         ours, theirs = Pipe(duplex=True)
         self.popen = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [
-                sys.executable,
-                "-m",
-                "zoombridge.archive.child_process",
-                module,
-                str(theirs.fileno()),
-            ],
+            [sys.executable, "-m", RUNNER, module, str(theirs.fileno())],
             pass_fds=(theirs.fileno(),),
             env=_child_environment(),
         )
