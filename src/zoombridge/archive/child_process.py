@@ -9,7 +9,8 @@ forked child could inherit a lock one of them held.)
 
 The protocol is small. This process sends `(request id, request)`; the worker sends back
 `(request id, False, note)` as often as it likes while it works (progress) and then
-`(request id, True, outcome)` once. When the pipe closes, the worker's end reads EOF: a
+`(request id, True, outcome)` once; an error in an outcome goes as itself (portable_error).
+When the pipe closes, the worker's end reads EOF: a
 worker must end then, so none outlives the process that started it, however that ended.
 """
 
@@ -20,6 +21,7 @@ import contextlib
 import importlib
 import itertools
 import os
+import pickle
 import socket
 import subprocess
 import sys
@@ -30,7 +32,9 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ChildGone", "ChildProcess", "running_children"]
+from zoombridge.errors import ZoomBridgeError
+
+__all__ = ["ChildGone", "ChildProcess", "portable_error", "running_children"]
 
 Notes = Callable[[Any], None]
 RUNNER = "zoombridge.archive.child_process"  # this module, as the worker's main
@@ -145,6 +149,18 @@ def _settle(answer: asyncio.Future[Any], payload: Any, gone: bool) -> None:
         answer.set_exception(ChildGone())
     else:
         answer.set_result(payload)
+
+
+def portable_error(exc: Exception) -> Exception:
+    """`exc` if it survives the pipe, else an error saying the same that does (of our kind
+    if it was: an exception whose constructor wants more than its message cannot be rebuilt
+    from its pickle, and the reader thread would take that for the worker's end)."""
+    try:
+        pickle.loads(pickle.dumps(exc))  # noqa: S301 - our own bytes, just made
+    except Exception:  # noqa: BLE001 - any failure to round-trip
+        kind = ZoomBridgeError if isinstance(exc, ZoomBridgeError) else RuntimeError
+        return kind(f"{type(exc).__name__}: {exc}")
+    return exc
 
 
 def _child_environment() -> dict[str, str]:

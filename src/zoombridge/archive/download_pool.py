@@ -36,19 +36,6 @@ __all__ = ["WORKER_NAME", "DownloadPool", "archive_copy", "shutdown_download_pro
 WORKER_NAME = "zoombridge-downloads"
 WORKER_MODULE = "zoombridge.archive.download_process"
 WORKER_STORES = frozenset({"file", "s3"})
-# What a worker's copy can raise, rebuilt here by name (the message says the rest).
-_ERRORS: dict[str, type[errors.ZoomBridgeError]] = {
-    cls.__name__: cls
-    for cls in (
-        errors.TransportError,
-        errors.ZoomServerError,
-        errors.ZoomNotFound,
-        errors.NotMediaError,
-        errors.SizeMismatch,
-        errors.StorageError,
-        errors.ConfigurationError,
-    )
-}
 
 
 class DownloadPool:
@@ -79,7 +66,7 @@ class DownloadPool:
                 "(killed, or out of memory); nothing was marked archived"
             ) from None
         if "error" in outcome:
-            raise _ERRORS.get(outcome["error"], errors.ZoomBridgeError)(outcome["message"])
+            raise outcome["error"]
         return Transferred(outcome["size"], outcome["sha256"], outcome["resumes"])
 
     def shutdown(self) -> None:

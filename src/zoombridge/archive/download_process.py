@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from zoombridge import errors
+from zoombridge.archive.child_process import portable_error
 from zoombridge.archive.transfer import Opener, copy_file
 from zoombridge.storage.store import Store, open_store
 from zoombridge.zoom.download import Download, default_timeout, open_download
@@ -118,15 +118,13 @@ async def _answer(replies: Replies, job_id: int, job: DownloadJob) -> None:
 
 async def _copy(job: DownloadJob, on_bytes: Any) -> dict[str, Any]:
     """Copy `job`'s file; its size, SHA-256 and resume count, or the error that stopped it
-    (by class name and message: what went wrong is the archive's to record)."""
+    (what went wrong is the archive's to record, as if it had copied the file itself)."""
     try:
         http = _client(job.proxy, job.timeout)
         store = _store(job.store_url)
         done = await copy_file(_opener(http, job), asyncio.sleep, store, job, on_bytes)
-    except errors.ZoomBridgeError as exc:
-        return {"error": type(exc).__name__, "message": str(exc)}
-    except Exception as exc:  # noqa: BLE001 - a bug: the archive fails the file, retries later
-        return {"error": "unexpected", "message": f"unexpected: {exc!r}"}
+    except Exception as exc:  # noqa: BLE001 - raised again in the archive, which records it
+        return {"error": portable_error(exc)}
     return {"size": done.size, "sha256": done.sha256, "resumes": done.resumes}
 
 

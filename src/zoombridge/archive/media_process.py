@@ -9,10 +9,10 @@ a MediaWork or a function (pickled by name); the worker answers `{"value": ...}`
 from __future__ import annotations
 
 import os
-import pickle
 from multiprocessing.connection import Connection
 from typing import Any
 
+from zoombridge.archive.child_process import portable_error
 from zoombridge.archive.media_pool import MediaWork
 
 __all__ = ["MEDIA_NICENESS", "serve"]
@@ -43,14 +43,5 @@ def _outcome(work: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[s
         function = work.function() if isinstance(work, MediaWork) else work
         value = function(*args, **kwargs)
     except Exception as exc:  # noqa: BLE001 - raised again in the archive's process
-        return {"error": _picklable(exc)}
+        return {"error": portable_error(exc)}
     return {"value": value}
-
-
-def _picklable(exc: Exception) -> Exception:
-    """`exc`, or a RuntimeError saying the same if it would not survive the pipe."""
-    try:
-        pickle.loads(pickle.dumps(exc))  # noqa: S301 - our own bytes, just made
-    except Exception:  # noqa: BLE001 - any failure to round-trip
-        return RuntimeError(f"{type(exc).__name__}: {exc}")
-    return exc
