@@ -20,7 +20,6 @@ from __future__ import annotations
 import atexit
 import threading
 from collections.abc import Callable
-from typing import Any
 from urllib.parse import urlsplit
 
 from zoombridge import errors
@@ -55,14 +54,14 @@ class DownloadPool:
                 self._workers.append(ChildProcess(WORKER_MODULE, WORKER_NAME))
             return min(self._workers, key=lambda worker: worker.load)
 
-    async def copy(self, job: dict[str, Any], on_bytes: Callable[[int], None]) -> Transferred:
+    async def copy(self, job: DownloadJob, on_bytes: Callable[[int], None]) -> Transferred:
         """Copy one file in a worker; the worker reports the bytes it writes as it goes (a
         few times a second), and they go to `on_bytes`."""
         try:
-            outcome = await self._worker().call(DownloadJob(**job), on_bytes)
+            outcome = await self._worker().call(job, on_bytes)
         except ChildGone:
             raise errors.RetriableError(
-                f"{job['storage_key']}: the download worker process ended during the copy "
+                f"{job.storage_key}: the download worker process ended during the copy "
                 "(killed, or out of memory); nothing was marked archived"
             ) from None
         if "error" in outcome:
@@ -104,18 +103,22 @@ async def archive_copy(rt: ArchiveRuntime, task: FileTask) -> Transferred:
         return await transfer_file(rt.zoom, rt.store, task, rt.progress.advance)
     pool = _pool(rt.settings.download_processes)
     proxy, timeout = route
-    job = {
-        "file_id": task.file_id,
-        "download_url": task.download_url,
-        "storage_key": task.storage_key,
-        "file_size": task.file_size,
-        "file_extension": task.file_extension,
-        "store_url": rt.store.url,
-        "proxy": proxy,
-        "timeout": timeout,
-    }
+
+    def job(bearer: str) -> DownloadJob:
+        return DownloadJob(
+            file_id=task.file_id,
+            download_url=task.download_url,
+            storage_key=task.storage_key,
+            file_size=task.file_size,
+            file_extension=task.file_extension,
+            bearer=bearer,
+            store_url=rt.store.url,
+            proxy=proxy,
+            timeout=timeout,
+        )
+
     return await rt.zoom.with_download_token(
-        lambda bearer: pool.copy({**job, "bearer": bearer}, rt.progress.advance)
+        lambda bearer: pool.copy(job(bearer), rt.progress.advance)
     )
 
 
