@@ -4,8 +4,6 @@ functions named to it run there, and the archive's process never imports PyAV.""
 from __future__ import annotations
 
 import asyncio
-import operator
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -20,8 +18,10 @@ from zoombridge.archive.media_results import MediaProbe
 def test_a_crashed_worker_fails_its_call_and_a_fresh_one_serves_the_next() -> None:
     async def scenario() -> int:
         with pytest.raises(RuntimeError, match="media worker process stopped while running _exit"):
-            await in_media_process(os._exit, 3)  # the worker dies, as a crash in FFmpeg would
-        return await in_media_process(operator.add, 2, 3)
+            await in_media_process(
+                MediaWork[None]("os", "_exit"), 3
+            )  # the worker dies, as a crash in FFmpeg would
+        return await in_media_process(MediaWork[int]("operator", "add"), 2, 3)
 
     try:
         assert asyncio.run(scenario()) == 5

@@ -52,23 +52,19 @@ def _media_child() -> ChildProcess:
         return _child
 
 
-async def in_media_process(work: MediaWork[T] | Callable[..., T], *args: Any, **kwargs: Any) -> T:
+async def in_media_process(work: MediaWork[T], *args: Any, **kwargs: Any) -> T:
     """`work(*args, **kwargs)` in the media worker process (arguments and result pickled)."""
     try:
         outcome = await _media_child().call((work, args, kwargs))
     except ChildGone:
         raise RuntimeError(
-            f"the media worker process stopped while running {_name(work)} "
+            f"the media worker process stopped while running {work.name} "
             "(a damaged file can crash FFmpeg); the next sync tries again"
         ) from None
     if "error" in outcome:
         raise outcome["error"]
     value: T = outcome["value"]
     return value
-
-
-def _name(work: MediaWork[Any] | Callable[..., Any]) -> str:
-    return work.name if isinstance(work, MediaWork) else work.__name__
 
 
 def shutdown_media_process() -> None:

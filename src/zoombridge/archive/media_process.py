@@ -1,9 +1,8 @@
 """The media worker process's side: calls run one at a time, at a lower CPU priority.
 
 Started by child_process in a fresh interpreter, it imports PyAV and the media modules only
-as the calls it receives name them. The archive sends `(id, (work, args, kwargs))`, `work`
-a MediaWork or a function (pickled by name); the worker answers `{"value": ...}` or
-`{"error": exc}`.
+as the calls it receives name them. The archive sends `(id, (MediaWork, args, kwargs))`; the
+worker answers `{"value": ...}` or `{"error": exc}`.
 """
 
 from __future__ import annotations
@@ -30,7 +29,7 @@ def serve(conn: Connection) -> None:
     while True:
         try:
             call_id, (work, args, kwargs) = conn.recv()
-        except EOFError:  # the archive closed the pipe, or is gone
+        except (EOFError, OSError):  # the archive closed the pipe, or is gone
             return
         try:
             conn.send((call_id, True, _outcome(work, args, kwargs)))
@@ -38,10 +37,9 @@ def serve(conn: Connection) -> None:
             return
 
 
-def _outcome(work: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
+def _outcome(work: MediaWork[Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
     try:
-        function = work.function() if isinstance(work, MediaWork) else work
-        value = function(*args, **kwargs)
+        value = work.function()(*args, **kwargs)
     except Exception as exc:  # noqa: BLE001 - raised again in the archive's process
         return {"error": portable_error(exc)}
     return {"value": value}
