@@ -34,24 +34,21 @@ TARGET_MB = 200.0
 REPO = Path(__file__).resolve().parent.parent
 
 
-def _status_mb(field: str, process: str = "self") -> float:
-    """A field of /proc/<process>/status (VmRSS, VmHWM), in MB."""
-    for line in Path(f"/proc/{process}/status").read_text().splitlines():
+def _proc_mb(file: str, field: str, process: str = "self") -> float:
+    """A `Field: N kB` line of /proc/<process>/<file> (status: VmRSS, VmHWM; smaps_rollup:
+    Pss), in MB."""
+    for line in Path(f"/proc/{process}/{file}").read_text().splitlines():
         if line.startswith(field + ":"):
             return int(line.split()[1]) * 1024 / 1e6
-    raise RuntimeError(f"/proc/{process}/status has no {field}")
+    raise RuntimeError(f"/proc/{process}/{file} has no {field}")
 
 
 def _pss_mb(pid: int) -> float:
     """The proportional set size of process `pid`, in MB (0 once it has ended)."""
     try:
-        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+        return _proc_mb("smaps_rollup", "Pss", str(pid))
     except (FileNotFoundError, ProcessLookupError):
         return 0.0
-    for line in rollup.splitlines():
-        if line.startswith("Pss:"):
-            return int(line.split()[1]) * 1024 / 1e6
-    raise RuntimeError(f"/proc/{pid}/smaps_rollup has no Pss")
 
 
 class PeakPss:
@@ -78,11 +75,11 @@ class PeakPss:
 
 def _child(base: str, home: Path) -> dict[str, Any]:
     gc.collect()
-    idle = _status_mb("VmRSS")
+    idle = _proc_mb("status", "VmRSS")
     with PeakPss() as pss:
         synced = asyncio.run(run_sync(bridge_settings(base, home)))
-        own = _status_mb("VmHWM")
-        workers = [_status_mb("VmHWM", str(child.pid)) for child in running_children()]
+        own = _proc_mb("status", "VmHWM")
+        workers = [_proc_mb("status", "VmHWM", str(child.pid)) for child in running_children()]
     summary = synced.summary
     return {
         "idle_mb": idle,
