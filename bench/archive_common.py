@@ -18,6 +18,7 @@ import httpx
 from sqlalchemy import func, select
 
 from zoombridge.app import ZoomBridge
+from zoombridge.archive.child_process import running_children
 from zoombridge.archive.service import SyncSummary, sync_once
 from zoombridge.cli.emulator import emulator_settings
 from zoombridge.db import Catalog
@@ -28,6 +29,7 @@ __all__ = [
     "CONCURRENCY",
     "BenchSync",
     "bridge_settings",
+    "cpu_seconds",
     "request_counts",
     "run_sync",
     "scratch",
@@ -59,6 +61,18 @@ class BenchSync:
     # the rest of `summary.duration_s` is media processing (probes reading every packet,
     # joins, thumbnails, the search index), sidecars and the deletion check.
     files_s: float
+    # CPU seconds during the sync: this process (all its threads), then each worker by name
+    cpu_s: dict[str, float]
+
+
+def cpu_seconds(pid: int | None = None) -> float:
+    """User + system CPU time of process `pid` (default: this one, all threads), in seconds;
+    0 once it has ended."""
+    try:
+        fields = Path(f"/proc/{pid or 'self'}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
 
 
 async def run_sync(settings: Settings) -> BenchSync:
@@ -66,11 +80,14 @@ async def run_sync(settings: Settings) -> BenchSync:
     began = time.monotonic()
     async with ZoomBridge(settings).archive() as runtime:
         startup = time.monotonic() - began
-        started = datetime.now(UTC)
+        started, cpu_before = datetime.now(UTC), cpu_seconds()
         summary = await sync_once(runtime)
+        cpu = {"sync": cpu_seconds() - cpu_before}
+        for child in running_children():  # started during the sync, still running
+            cpu[child.name] = cpu.get(child.name, 0.0) + cpu_seconds(child.pid)
         last = _last_archived(runtime.catalog, runtime.connection_id)
     files_s = (last - started).total_seconds() if last else 0.0
-    return BenchSync(summary, startup, round(files_s, 3))
+    return BenchSync(summary, startup, round(files_s, 3), cpu)
 
 
 def _last_archived(catalog: Catalog, connection_id: int) -> datetime | None:

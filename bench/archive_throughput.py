@@ -4,12 +4,16 @@ plain concurrent httpx downloading the same files from the same emulator to disk
 Target (issue #3): zoombridge >= 0.8x the baseline's MB/s, with its verification included
 (SHA-256 while writing, size against Zoom's, re-read of the stored size). Both sides list the
 account the same way (every user, month windows, 300 a page) and use the same concurrency;
-the emulator runs in its own process on a real socket.
+the emulator runs in its own process on a real socket, and serves every file once before
+either side is timed (it renders a file on its first request). The CPU time each side used,
+by process, is printed beside the times: the baseline is one process, zoombridge a sync
+process and its workers, and on a machine with few cores their sum bounds the time.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,7 +23,14 @@ from typing import Any
 import httpx
 
 from bench import servers
-from bench.archive_common import CONCURRENCY, bridge_settings, run_sync, scratch, start_date
+from bench.archive_common import (
+    CONCURRENCY,
+    bridge_settings,
+    cpu_seconds,
+    run_sync,
+    scratch,
+    start_date,
+)
 from zoombridge.zoom import month_windows
 from zoombridge.zoom.pagination import path_id
 
@@ -105,10 +116,20 @@ async def baseline_download(base: str, folder: Path, concurrency: int = CONCURRE
 
 def run(overrides: dict[str, object] | None = None) -> list[dict[str, Any]]:
     with servers.archive_emulator("bench", overrides=overrides) as base:
+        emulator = servers.server_pid(base)
+        with scratch("warm-up") as folder:  # the emulator renders each file on first request
+            asyncio.run(baseline_download(base, folder))
         with scratch("baseline") as folder:
+            before = (cpu_seconds(), cpu_seconds(emulator))
             plain = asyncio.run(baseline_download(base, folder))
+            plain_cpu = {
+                "client": cpu_seconds() - before[0],
+                "emulator": cpu_seconds(emulator) - before[1],
+            }
         with scratch("archive") as home:
+            before_emulator = cpu_seconds(emulator)
             synced = asyncio.run(run_sync(bridge_settings(base, home)))
+            ours_cpu = {**synced.cpu_s, "emulator": cpu_seconds(emulator) - before_emulator}
     summary = synced.summary
     ours = Fetched(summary.verified, summary.bytes, summary.duration_s)
     same = (ours.files, ours.bytes) == (plain.files, plain.bytes) and not summary.failed
@@ -123,9 +144,16 @@ def run(overrides: dict[str, object] | None = None) -> list[dict[str, Any]]:
                 f"{ours.seconds:.1f} s vs {plain.seconds:.1f} s, of which files archived and "
                 f"verified in {synced.files_s:.1f} s, media probes and joins after; "
                 f"{ours.files} verified, "
-                f"{summary.failed} failed; startup {synced.startup_s:.1f} s not counted"
+                f"{summary.failed} failed; startup {synced.startup_s:.1f} s not counted; "
+                f"CPU seconds on {os.cpu_count()} cores: baseline {_cpu_text(plain_cpu)}, "
+                f"zoombridge {_cpu_text(ours_cpu)}"
                 + ("" if same else "; NOT THE SAME FILES AS THE BASELINE")
             ),
             "ok_extra": same,
         }
     ]
+
+
+def _cpu_text(by_process: dict[str, float]) -> str:
+    parts = ", ".join(f"{name} {seconds:.1f}" for name, seconds in by_process.items())
+    return f"{sum(by_process.values()):.1f} ({parts})"

@@ -27,9 +27,11 @@ __all__ = [
     "emulator",
     "free_port",
     "rate_limit_refusals",
+    "server_pid",
 ]
 
 REPO = Path(__file__).resolve().parent.parent  # so `python -m bench.*` finds the package
+_pids: dict[str, int] = {}  # base URL -> the process serving it, while it serves
 
 
 @contextlib.contextmanager
@@ -48,8 +50,10 @@ def _serve(command: list[str], port: int, probe_path: str) -> Iterator[str]:
                 detail = process.stderr.read().decode() if process.stderr else ""
                 raise RuntimeError(f"server did not start: {detail}")
             time.sleep(0.1)
+        _pids[base] = process.pid
         yield base
     finally:
+        _pids.pop(base, None)
         process.terminate()
         process.wait(10)
         if process.stderr:
@@ -99,6 +103,11 @@ def baseline(download_bytes: int) -> Iterator[str]:
     command = [sys.executable, "-m", "bench.baseline", str(port), str(download_bytes)]
     with _serve(command, port, "/health") as base:
         yield base
+
+
+def server_pid(base: str) -> int:
+    """The process serving `base` (started by this module), for its CPU time."""
+    return _pids[base]
 
 
 def access_token(base: str) -> str:

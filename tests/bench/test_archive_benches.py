@@ -13,6 +13,9 @@ def test_throughput_bench_archives_what_the_baseline_downloads() -> None:
     assert result["value"] > 0
     assert result["baseline"] > 0
     assert result["target"] == 0.8 * result["baseline"]
+    # The CPU each side used is measured, per process, and printed beside the times.
+    assert "CPU seconds on" in result["extra"]
+    assert "zoombridge-downloads" in result["extra"]
 
 
 def test_memory_bench_reports_the_archiving_process_peak() -> None:
