@@ -13,8 +13,9 @@ functions; `webhooks` verifies and parses what Zoom pushes.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from zoombridge.lazy import lazy_names
 
 if TYPE_CHECKING:
     from zoombridge.zoom import meetings, phone, recordings, reports, users
@@ -71,13 +72,7 @@ _WHERE = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _WHERE:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    module = importlib.import_module(_WHERE[name])
-    value = module if _WHERE[name].endswith("." + name) else getattr(module, name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names(__name__, _WHERE)
 
 
 __all__ = [
