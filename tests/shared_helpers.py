@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from zoombridge.app import ZoomBridge
 from zoombridge.cli.emulator import emulator_settings, settings_for
-from zoombridge.cli.serve import run_service
+from zoombridge.cli.service import run_service
 from zoombridge.db import Catalog, FileState, open_catalog
 from zoombridge.db.models import Meeting, RecordingFileRow
 from zoombridge.emulator import DEMO_EPOCH

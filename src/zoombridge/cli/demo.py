@@ -23,8 +23,7 @@ from zoombridge.cli.emulator import emulator_settings
 from zoombridge.cli.progress import TransferBars
 from zoombridge.cli.sync import summary_table
 from zoombridge.clock import ShiftedClock
-from zoombridge.emulator import DEMO_EPOCH, EmulatorTransport, build_world
-from zoombridge.emulator import create_app as create_emulator
+from zoombridge.emulator.scenarios import DEMO_EPOCH, build_world
 
 __all__ = ["run"]
 
@@ -32,6 +31,10 @@ err = Console(stderr=True)
 
 
 async def _archive(home: Path, bars: TransferBars) -> SyncSummary:
+    # The emulator's web app only here: every command loads this module.
+    from zoombridge.emulator.app import create_app as create_emulator
+    from zoombridge.emulator.transport import EmulatorTransport
+
     world = build_world("demo", seed=1, clock=ShiftedClock(DEMO_EPOCH))
     transport = EmulatorTransport(create_emulator(world))
     start_date = (DEMO_EPOCH - timedelta(days=120)).date()

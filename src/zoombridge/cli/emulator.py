@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-import uvicorn
 from rich.console import Console
 
-from zoombridge.emulator import DEFAULT_CREDENTIALS, SCENARIOS, World, build_world, create_app
+from zoombridge.emulator.scenarios import DEFAULT_CREDENTIALS, SCENARIOS, build_world
 from zoombridge.settings import Settings
+
+if TYPE_CHECKING:
+    from zoombridge.emulator.world import World
 
 __all__ = ["emulator_settings", "serve", "settings_for"]
 
@@ -74,6 +76,11 @@ def serve(
     rate_limits: Annotated[bool, typer.Option(help="Enforce Zoom's rate limits.")] = True,
 ) -> None:
     """Start a simulated Zoom (OAuth, REST API, downloads, webhooks) for testing zoombridge."""
+    # The web server and the emulator's app only here: every command loads this module.
+    import uvicorn
+
+    from zoombridge.emulator.app import create_app
+
     if scenario not in SCENARIOS:
         raise typer.BadParameter(
             f"unknown scenario; choose from {', '.join(sorted(SCENARIOS))}", param_hint="--scenario"

@@ -19,9 +19,9 @@ from rich.table import Table
 
 from zoombridge.app import ZoomBridge
 from zoombridge.cli.emulator import emulator_settings
-from zoombridge.emulator import SCENARIOS, World, build_world
 from zoombridge.emulator.check import CheckReport, run_check
-from zoombridge.emulator.served import serve_in_thread
+from zoombridge.emulator.scenarios import SCENARIOS, build_world
+from zoombridge.emulator.world import World
 
 __all__ = ["run"]
 
@@ -74,6 +74,9 @@ def run(
         raise typer.BadParameter(
             f"choose from {', '.join(sorted(SCENARIOS))}", param_hint="--scenario"
         )
+    # The web server and the emulator's app only here: every command loads this module.
+    from zoombridge.emulator.served import serve_in_thread
+
     world = build_world(scenario, seed)
     # Bound before its thread starts: the port is the emulator's, with no race for it.
     with serve_in_thread(world) as served:

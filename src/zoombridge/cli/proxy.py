@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-import uvicorn
 from rich.console import Console
 from rich.table import Table
 
@@ -69,6 +68,8 @@ def _rules(path: Path | None) -> CompiledRules:
 async def _serve(
     bridge: ZoomBridge, rules: CompiledRules, connection: str, host: str, port: int
 ) -> None:
+    import uvicorn  # the web server only here: every command loads this module
+
     async with bridge.privacy_proxy(rules, connection) as proxy:
         console = Console()
         console.print(
