@@ -75,16 +75,23 @@ def cpu_seconds(pid: int | None = None) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
 
 
+def _cpu_by_pid() -> dict[int, float]:
+    """CPU seconds so far of this process and of its running workers."""
+    pids = [os.getpid(), *(child.pid for child in running_children())]
+    return {pid: cpu_seconds(pid) for pid in pids}
+
+
 async def run_sync(settings: Settings) -> BenchSync:
     """One `sync_once`, as `zoombridge sync --once` runs it."""
     began = time.monotonic()
     async with ZoomBridge(settings).archive() as runtime:
         startup = time.monotonic() - began
-        started, cpu_before = datetime.now(UTC), cpu_seconds()
+        started, before = datetime.now(UTC), _cpu_by_pid()
         summary = await sync_once(runtime)
-        cpu = {"sync": cpu_seconds() - cpu_before}
-        for child in running_children():  # started during the sync, still running
-            cpu[child.name] = cpu.get(child.name, 0.0) + cpu_seconds(child.pid)
+        cpu = {"sync": cpu_seconds() - before[os.getpid()]}
+        for child in running_children():  # a worker of an earlier sync counts from now
+            used = cpu_seconds(child.pid) - before.get(child.pid, 0.0)
+            cpu[child.name] = cpu.get(child.name, 0.0) + used
         last = _last_archived(runtime.catalog, runtime.connection_id)
     files_s = (last - started).total_seconds() if last else 0.0
     return BenchSync(summary, startup, round(files_s, 3), cpu)
