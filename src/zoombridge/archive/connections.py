@@ -34,6 +34,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import ValidationError
+from sqlalchemy import Connection as SqlConnection
 from sqlalchemy import select, update
 
 from zoombridge.archive.catalog import ensure_connection
@@ -228,12 +229,16 @@ def swap_credentials(
     keys: KeyRing,
     name: str,
     change: Callable[[dict[str, Any]], dict[str, Any]],
+    *,
+    then: Callable[[SqlConnection, int], None] | None = None,
     **columns: Any,
 ) -> None:
     """Rewrite a connection's sealed credentials as `change` makes them from the stored ones
     (and set `columns`), by compare-and-swap on the ciphertext read: when another process
     wrote in between (a worker saving a rotated refresh token), `change` runs again on what
-    it wrote, so neither write is lost. `change` may raise to give up."""
+    it wrote, so neither write is lost. `change` may raise to give up. `then(connection,
+    row id)` runs in the swap's own transaction, after the swap that held: what it writes
+    follows from the credentials saved, never from an attempt another process overtook."""
     for _ in range(SWAP_ATTEMPTS):
         with catalog.session() as session:
             row = _registered(session, name)
@@ -246,6 +251,8 @@ def swap_credentials(
                 .where(Connection.id == row_id, Connection.credentials == before)
                 .values(credentials=sealed, **columns)
             )
+            if swapped.rowcount == 1 and then is not None:
+                then(connection, row_id)
         if swapped.rowcount == 1:
             return
     raise ConfigurationError(f"connection {name!r} kept changing while it was saved; try again")

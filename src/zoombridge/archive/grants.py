@@ -19,7 +19,8 @@ import asyncio
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection as SqlConnection
+from sqlalchemy import insert, select, update
 
 from zoombridge.archive.connections import (
     GRANT,
@@ -84,15 +85,24 @@ def load_grant(catalog: Catalog, keys: KeyRing, name: str) -> UserGrant | None:
 
 def _record_authorization(catalog: Catalog, name: str, status: str, detail: str | None) -> None:
     """The authorization line of the connection's sync status."""
-    with catalog.session() as session, session.begin():
-        row_id = session.scalar(select(Connection.id).where(Connection.name == name))
-        if row_id is None:
-            return
-        state = session.get(SyncState, row_id)
-        if state is None:
-            state = SyncState(connection_id=row_id, unknown_users=[])
-            session.add(state)
-        state.auth_status, state.auth_detail = status, detail
+    with catalog.engine.begin() as connection:
+        row_id = connection.scalar(select(Connection.id).where(Connection.name == name))
+        if row_id is not None:
+            _write_authorization(connection, row_id, status, detail)
+
+
+def _write_authorization(
+    connection: SqlConnection, row_id: int, status: str, detail: str | None
+) -> None:
+    """The authorization line, written in the caller's transaction."""
+    values = {"auth_status": status, "auth_detail": detail}
+    updated = connection.execute(
+        update(SyncState).where(SyncState.connection_id == row_id).values(**values)
+    )
+    if updated.rowcount == 0:
+        connection.execute(
+            insert(SyncState).values(connection_id=row_id, unknown_users=[], **values)
+        )
 
 
 def add_oauth_connection(
@@ -161,11 +171,21 @@ class DatabaseGrantStore:
             )
             return sealed | {GRANT: grant_to_json(new)}
 
+        def authorized(connection: SqlConnection, row_id: int) -> None:
+            if marked:  # a worker that lost the rotation race marked it before this save
+                _write_authorization(connection, row_id, AUTHORIZED, None)
+
+        # The status is written with the grant it describes, in one transaction: written
+        # after the swap, a loser's "re-authorization needed" could land after the winner's
+        # "authorized" and stay, beside a grant that works.
         swap_credentials(
-            self._catalog, self._keys, self._name, rotate, updated_at=self._clock.now()
+            self._catalog,
+            self._keys,
+            self._name,
+            rotate,
+            then=authorized,
+            updated_at=self._clock.now(),
         )
-        if marked:  # a worker that lost the rotation race marked it before this one saved
-            _record_authorization(self._catalog, self._name, AUTHORIZED, None)
 
     def _mark(self, reason: str) -> None:
         applies: list[bool] = []
@@ -177,8 +197,15 @@ class DatabaseGrantStore:
                 return sealed  # another worker saved a newer grant: that one is fine
             return sealed | {GRANT: stored | {"needs_reauthorization": reason}}
 
+        def needed(connection: SqlConnection, row_id: int) -> None:
+            if applies[0]:
+                _write_authorization(connection, row_id, REAUTHORIZATION_NEEDED, reason)
+
         swap_credentials(
-            self._catalog, self._keys, self._name, marked, updated_at=self._clock.now()
+            self._catalog,
+            self._keys,
+            self._name,
+            marked,
+            then=needed,
+            updated_at=self._clock.now(),
         )
-        if applies[0]:
-            _record_authorization(self._catalog, self._name, REAUTHORIZATION_NEEDED, reason)
