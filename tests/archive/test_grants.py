@@ -8,6 +8,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -16,7 +17,7 @@ from archive_helpers import MakeBridge, sync_status
 from pydantic import SecretStr
 
 from zoombridge.app import ZoomBridge
-from zoombridge.archive.connections import update_connection
+from zoombridge.archive.connections import GRANT, swap_credentials, update_connection
 from zoombridge.archive.grants import (
     REAUTHORIZATION_NEEDED,
     DatabaseGrantStore,
@@ -215,6 +216,30 @@ async def test_a_worker_late_to_the_race_does_not_mark_the_winner_s_grant(
     await winner.replace(first.refresh_token, rotated)
     await late.mark_reauthorization_needed("Zoom refused the refresh token it had")
     assert grant_of(bridge) == rotated  # not marked
+    assert sync_status(bridge, NAME).authorization == "authorized"
+
+
+async def test_the_grant_and_its_status_change_together_or_not_at_all(
+    make_bridge: MakeBridge, world: World
+) -> None:
+    """The status line is written in the grant's own transaction: when it cannot be
+    written, the grant is not changed either, so the two never disagree."""
+    bridge = make_bridge()
+    first = await connected(bridge, world)
+
+    def mark(sealed: dict[str, Any]) -> dict[str, Any]:
+        return sealed | {GRANT: sealed[GRANT] | {"needs_reauthorization": "refused"}}
+
+    def status_fails(connection: Any, row_id: int) -> None:
+        raise RuntimeError("the status line could not be written")
+
+    catalog = bridge.catalog()
+    try:
+        with pytest.raises(RuntimeError, match="status line"):
+            swap_credentials(catalog, bridge.keyring(), NAME, mark, then=status_fails)
+    finally:
+        catalog.dispose()
+    assert grant_of(bridge) == first  # not marked
     assert sync_status(bridge, NAME).authorization == "authorized"
 
 

@@ -16,6 +16,7 @@ status's authorization line ("re-authorization needed: why") until an admin reco
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -127,8 +128,10 @@ def renew_grant(
             )
         return sealed | {GRANT: grant_to_json(grant)}
 
-    swap_credentials(catalog, keys, name, put, updated_at=now)
-    _record_authorization(catalog, name, AUTHORIZED, None)
+    def authorized(connection: SqlConnection, row_id: int) -> None:
+        _write_authorization(connection, row_id, AUTHORIZED, None)
+
+    swap_credentials(catalog, keys, name, put, then=authorized, updated_at=now)
 
 
 class DatabaseGrantStore:
@@ -175,17 +178,7 @@ class DatabaseGrantStore:
             if marked:  # a worker that lost the rotation race marked it before this save
                 _write_authorization(connection, row_id, AUTHORIZED, None)
 
-        # The status is written with the grant it describes, in one transaction: written
-        # after the swap, a loser's "re-authorization needed" could land after the winner's
-        # "authorized" and stay, beside a grant that works.
-        swap_credentials(
-            self._catalog,
-            self._keys,
-            self._name,
-            rotate,
-            then=authorized,
-            updated_at=self._clock.now(),
-        )
+        self._swap(rotate, authorized)
 
     def _mark(self, reason: str) -> None:
         applies: list[bool] = []
@@ -201,11 +194,21 @@ class DatabaseGrantStore:
             if applies[0]:
                 _write_authorization(connection, row_id, REAUTHORIZATION_NEEDED, reason)
 
+        self._swap(marked, needed)
+
+    def _swap(
+        self,
+        change: Callable[[dict[str, Any]], dict[str, Any]],
+        status: Callable[[SqlConnection, int], None],
+    ) -> None:
+        """The grant changed and the status line written in one transaction: written after
+        the swap, a loser's "re-authorization needed" could land after the winner's
+        "authorized" and stay, beside a grant that works."""
         swap_credentials(
             self._catalog,
             self._keys,
             self._name,
-            marked,
-            then=needed,
+            change,
+            then=status,
             updated_at=self._clock.now(),
         )
