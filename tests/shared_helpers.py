@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -196,3 +199,20 @@ def serving(bridge: ZoomBridge) -> Iterator[str]:
             handles["loop"].call_soon_threadsafe(handles["stop"].set)
         thread.join(60)
     assert not thread.is_alive(), "the service did not stop"
+
+
+def modules_loaded_by(imports: str, prefixes: Iterable[str]) -> list[str]:
+    """The modules named by (or under) `prefixes` that a fresh interpreter has loaded after
+    `import <imports>`, sorted: what a process that starts that way carries."""
+    script = (
+        "import json, sys\n"
+        f"import {imports}\n"
+        f"prefixes = {tuple(prefixes)!r}\n"
+        "print(json.dumps(sorted(m for m in sys.modules "
+        "if any(m == p or m.startswith(p + '.') for p in prefixes))))\n"
+    )
+    out = subprocess.run(  # noqa: S603 - our own interpreter, fixed code
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    loaded: list[str] = json.loads(out.stdout)
+    return loaded

@@ -4,12 +4,11 @@ functions named to it run there, and the archive's process never imports PyAV.""
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from shared_helpers import modules_loaded_by
 from zoombridge.archive.instance_media import MEDIA_WORK, PROBE_MEDIA
 from zoombridge.archive.media_pool import MediaWork, in_media_process, shutdown_media_process
 from zoombridge.archive.media_results import MediaProbe
@@ -52,12 +51,5 @@ def test_every_named_media_function_exists() -> None:
 
 def test_the_archive_process_never_imports_pyav() -> None:
     """The archive hands media work to the worker by name: PyAV stays out of its memory."""
-    script = (
-        "import sys\n"
-        "import zoombridge.cli, zoombridge.archive.service, zoombridge.archive.instance_media\n"
-        "print(sorted(name for name in sys.modules if name == 'av' or name.startswith('av.')))\n"
-    )
-    out = subprocess.run(  # noqa: S603 - our own interpreter, fixed code
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True
-    )
-    assert out.stdout.strip() == "[]", out.stderr
+    imports = "zoombridge.cli, zoombridge.archive.service, zoombridge.archive.instance_media"
+    assert modules_loaded_by(imports, ["av"]) == []
